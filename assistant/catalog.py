@@ -1,0 +1,184 @@
+"""What the store holds, by organisation, document, year and language, and
+which of those names a question mentions.
+
+Built from the store's metadata (never from a fixed list), so "Start here"
+examples, filters and name matching follow whatever corpus the user loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.aliases import place_mentions, place_name_spellings, place_spellings
+from assistant.evidence import Filters
+from assistant.lexical import STOPWORDS
+
+# words too common in names of AI-governance bodies and texts to identify one
+GENERIC_NAME_WORDS = frozenset(
+    """ai artificial intelligence principles principle ethics ethical guidelines guideline guidance responsible
+    trustworthy statement statements framework code recommendation recommendations report policy policies
+    strategy national international global council committee commission group institute association
+    organisation organization government ministry department office agency authority board foundation
+    university research center centre society union data digital technology technologies systems system
+    development use human rights future new inc ltd corporation company""".split()
+)
+GENERIC_ACRONYMS = frozenset({"AI", "ML", "IT", "ICT", "AGI", "R&D", "EU", "UN", "US", "UK"})
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z&]*[A-Z]\b")
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+@dataclass
+class Mentions:
+    """Organisations and documents a question names (exact stored names)."""
+
+    authors: set[str] = field(default_factory=set)
+    documents: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.authors or self.documents)
+
+
+@dataclass
+class Catalog:
+    """Counts and names of what is stored."""
+
+    statements: int
+    passages: int
+    authors: Counter
+    documents: Counter
+    years: Counter
+    languages: Counter
+    documents_by_author: dict[str, Counter]
+    embedding_model: str = ""
+
+    @classmethod
+    def from_store(cls, store) -> "Catalog":
+        return cls.from_metadatas(list(store.iter_metadatas()), store.embedder.model_id)
+
+    @classmethod
+    def from_metadatas(cls, metadatas: list[dict[str, Any]], embedding_model: str = "") -> "Catalog":
+        seen: set[str] = set()
+        authors, documents, years, languages = Counter(), Counter(), Counter(), Counter()
+        by_author: dict[str, Counter] = defaultdict(Counter)
+        for meta in metadatas:
+            sid = meta.get("statement_id")
+            if sid in seen:
+                continue
+            seen.add(sid)
+            author = meta.get("author") or "Unknown"
+            authors[author] += 1
+            if meta.get("document"):
+                documents[meta["document"]] += 1
+                by_author[author][meta["document"]] += 1
+            years[str(meta.get("year", "n.d."))] += 1
+            languages[meta.get("lang") or "?"] += 1
+        return cls(len(seen), len(metadatas), authors, documents, years, languages, dict(by_author), embedding_model)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "statements": self.statements,
+            "passages": self.passages,
+            "embedding_model": self.embedding_model,
+            "authors": dict(self.authors.most_common()),
+            "documents": dict(self.documents.most_common()),
+            "years": dict(sorted(self.years.items(), reverse=True)),
+            "languages": dict(self.languages.most_common()),
+        }
+
+    # ---- filters -----------------------------------------------------------------------------
+    def resolve(self, names: list[str], kind: str) -> list[str]:
+        """Stored names that a user's partial name stands for ("Japan" -> "Cabinet Office, Government of Japan")."""
+        pool = self.authors if kind == "author" else self.documents
+        out: list[str] = []
+        for name in names:
+            if name in pool:
+                out.append(name)
+                continue
+            wanted = name.casefold()
+            spellings = [s.casefold() for place in place_mentions(name) for s in place_spellings(place)]
+            for stored in pool:
+                low = stored.casefold()
+                if wanted in low or any(re.search(rf"\b{re.escape(s)}\b", low) for s in spellings):
+                    out.append(stored)
+        return list(dict.fromkeys(out)) or list(names)  # unknown names still filter (to nothing)
+
+    def resolve_filters(self, filters: Filters | None) -> Filters | None:
+        if not filters:
+            return None
+        return Filters(
+            authors=self.resolve(filters.authors, "author"),
+            documents=self.resolve(filters.documents, "document"),
+            since=filters.since,
+            until=filters.until,
+            lang=filters.lang,
+        )
+
+    # ---- mentions ----------------------------------------------------------------------------
+    def mentions(self, question: str) -> Mentions:
+        """Stored organisations and documents the question names, in any of the ways people do."""
+        q_words = _proper_words(question)
+        q_acronyms = set(_ACRONYM.findall(question)) - GENERIC_ACRONYMS
+        places = place_mentions(question)
+        rare = self._rare_words()
+        found = Mentions()
+        for kind, pool in (("authors", self.authors), ("documents", self.documents)):
+            for name in pool:
+                if _names_match(name, question, q_words, q_acronyms, places, rare):
+                    getattr(found, kind).add(name)
+        return found
+
+    def _rare_words(self) -> set[str]:
+        """Name words that single out a few organisations or documents."""
+        df: Counter[str] = Counter()
+        for name in list(self.authors) + list(self.documents):
+            df.update(_words(name))
+        return {w for w, n in df.items() if n <= 3 and w not in GENERIC_NAME_WORDS and w not in STOPWORDS and len(w) > 2}
+
+
+def _proper_words(question: str) -> set[str]:
+    """Capitalised words that are not the first word of a sentence: the names."""
+    words: set[str] = set()
+    for sentence in re.split(r"[.?!;:]\s+|\n", question):
+        for word in _WORD.findall(sentence)[1:]:
+            if word[0].isupper():
+                words.add(word.lower())
+    return words
+
+
+def _name_acronyms(name: str) -> set[str]:
+    """"OECD" in "... (OECD)", and lower-case short forms in brackets such as "(vzbv)"."""
+    found = set(_ACRONYM.findall(name))
+    for inner in re.findall(r"\(([^()]{2,15})\)", name):
+        if " " not in inner.strip():
+            found.add(inner.strip())
+    return found - GENERIC_ACRONYMS
+
+
+def _names_match(name: str, question: str, q_words: set[str], q_acronyms: set[str], places: set[str], rare: set[str]) -> bool:
+    for acronym in _name_acronyms(name):
+        if acronym in q_acronyms or (acronym.islower() and re.search(rf"(?<!\w){re.escape(acronym)}(?!\w)", question)):
+            return True
+    own_rare = _words(name) & rare
+    if own_rare and len(own_rare & q_words) >= min(2, len(own_rare)):
+        return True
+    if any(run in question for run in _CJK_RUN.findall(name) if len(run) >= 3):
+        return True
+    for title in re.findall(r"《([^》]+)》", question):
+        if len(title) >= 3 and title in name:
+            return True
+    low = name.casefold()
+    for place in places:
+        for spelling in place_name_spellings(place):
+            if not any("\u3040" <= ch <= "\u9fff" for ch in spelling) and re.search(
+                rf"(?<![\w]){re.escape(spelling.casefold())}(?![\w])", low
+            ):
+                return True
+    return False

@@ -1,0 +1,157 @@
+"""``charter eval``: retrieval quality on a gold question file.
+
+Schema (one JSON object per line): ``id``, ``question``, ``gold`` (verbatim
+substrings; a retrieved passage containing one is a hit; ``[]`` means the
+corpus cannot answer), optional ``kind`` and ``lang``.
+
+recall@k: per answerable question, the share of its gold substrings found in
+the top k passages, averaged.  MRR@10: reciprocal rank of the first passage
+holding any gold substring.  nDCG@10: binary gains, each gold substring counted
+once at the first passage holding it.  Abstention accuracy: on all questions,
+whether the system abstained exactly when the gold says it cannot answer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from assistant.evidence import Passage
+
+
+def load_questions(path: Path) -> list[dict[str, Any]]:
+    questions = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            q = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}:{n}: not valid JSON ({err.msg})") from None
+        if "question" not in q or "gold" not in q:
+            raise ValueError(f"{path}:{n}: a question needs 'question' and 'gold'")
+        questions.append(q)
+    return questions
+
+
+def question_metrics(gold: list[str], passages: list[Passage], k: int) -> dict[str, float]:
+    """recall@k, reciprocal rank@10 and nDCG@10 of one answerable question."""
+    texts = [p.text for p in passages]
+    recall = sum(any(g in t for t in texts[:k]) for g in gold) / len(gold)
+    rr = next((1.0 / (i + 1) for i, t in enumerate(texts[:10]) if any(g in t for g in gold)), 0.0)
+    found: set[str] = set()
+    dcg = 0.0
+    for i, t in enumerate(texts[:10]):
+        new = {g for g in gold if g in t} - found
+        if new:
+            dcg += len(new) / math.log2(i + 2)
+            found |= new
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(gold), 10)))
+    return {"recall": recall, "rr": rr, "ndcg": dcg / ideal if ideal else 0.0}
+
+
+def _mean(values: list[float]) -> float:
+    return round(sum(values) / len(values), 4) if values else 0.0
+
+
+def evaluate_retriever(charter, questions: list[dict[str, Any]], k: int, method: str) -> dict[str, Any]:
+    per_q: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for q in questions:
+        result = charter.retriever.search(q["question"], k=max(k, 10), method=method)
+        row: dict[str, Any] = {"id": q.get("id"), "kind": q.get("kind", "?"), "abstained": result.abstain}
+        row["abstention_correct"] = result.abstain == (not q["gold"])
+        if q["gold"]:
+            row.update(question_metrics(q["gold"], result.passages, k))
+        per_q.append(row)
+    seconds = time.perf_counter() - started
+    answerable = [r for r in per_q if "recall" in r]
+    by_kind: dict[str, dict[str, Any]] = {}
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in per_q:
+        groups[r["kind"]].append(r)
+    for kind, rows in sorted(groups.items()):
+        ans = [r for r in rows if "recall" in r]
+        entry: dict[str, Any] = {"n": len(rows)}
+        if ans:
+            entry.update({f"recall@{k}": _mean([r["recall"] for r in ans]), "mrr@10": _mean([r["rr"] for r in ans]),
+                          "ndcg@10": _mean([r["ndcg"] for r in ans])})
+        entry["abstention_accuracy"] = _mean([float(r["abstention_correct"]) for r in rows])
+        by_kind[kind] = entry
+    return {
+        "retriever": method,
+        "n_questions": len(questions),
+        "n_answerable": len(answerable),
+        f"recall@{k}": _mean([r["recall"] for r in answerable]),
+        "mrr@10": _mean([r["rr"] for r in answerable]),
+        "ndcg@10": _mean([r["ndcg"] for r in answerable]),
+        "abstention_accuracy": _mean([float(r["abstention_correct"]) for r in per_q]),
+        "by_kind": by_kind,
+        "seconds_per_question": round(seconds / max(len(questions), 1), 3),
+        "misses": [r["id"] for r in answerable if r["recall"] < 1.0],
+    }
+
+
+def check_answers(charter, questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Answer every question and count valid citations and verified quotes."""
+    given = valid = quotes = verified = 0
+    for q in questions:
+        answer = charter.answerer.answer(q["question"])
+        v = answer.verification
+        given, valid = given + v.citations_given, valid + v.citations_valid
+        quotes, verified = quotes + v.quotes_total, verified + v.quotes_verified
+    return {
+        "backend": charter.answerer.backend_label,
+        "citations_given": given,
+        "citations_valid": valid,
+        "citation_validity": round(valid / given, 4) if given else 1.0,
+        "quotes": quotes,
+        "quotes_verified": verified,
+        "quote_validity": round(verified / quotes, 4) if quotes else 1.0,
+    }
+
+
+def evaluate_file(charter, path: Path, *, k: int = 5, retrievers: list[str] | None = None,
+                  with_answers: bool = True) -> dict[str, Any]:
+    """The report of ``charter eval``: the first retriever's figures at the top level,
+    every retriever's under ``retrievers``."""
+    questions = load_questions(path)
+    runs = [evaluate_retriever(charter, questions, k, m) for m in (retrievers or ["hybrid"])]
+    report = dict(runs[0])
+    report["k"] = k
+    report["retrievers"] = {r["retriever"]: {key: r[key] for key in (f"recall@{k}", "mrr@10", "ndcg@10", "abstention_accuracy")} for r in runs}
+    if with_answers:
+        report["answers"] = check_answers(charter, questions)
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    k = report["k"]
+    lines = [
+        f"questions: {report['n_questions']} ({report['n_answerable']} answerable)   retriever: {report['retriever']}",
+        f"recall@{k}: {report[f'recall@{k}']:.3f}   MRR@10: {report['mrr@10']:.3f}   nDCG@10: {report['ndcg@10']:.3f}   "
+        f"abstention accuracy: {report['abstention_accuracy']:.3f}",
+        "",
+        f"{'kind':<12} {'n':>3} {f'recall@{k}':>9} {'MRR@10':>7} {'nDCG@10':>8} {'abstain':>8}",
+    ]
+    for kind, e in report["by_kind"].items():
+        lines.append(
+            f"{kind:<12} {e['n']:>3} {e.get(f'recall@{k}', float('nan')):>9.3f} {e.get('mrr@10', float('nan')):>7.3f} "
+            f"{e.get('ndcg@10', float('nan')):>8.3f} {e['abstention_accuracy']:>8.3f}"
+        )
+    if len(report["retrievers"]) > 1:
+        lines += ["", "side by side:"]
+        for name, r in report["retrievers"].items():
+            lines.append(f"  {name:<7} recall@{k} {r[f'recall@{k}']:.3f}   MRR@10 {r['mrr@10']:.3f}   nDCG@10 {r['ndcg@10']:.3f}   "
+                         f"abstention {r['abstention_accuracy']:.3f}")
+    if "answers" in report:
+        a = report["answers"]
+        lines += ["", f"answers ({a['backend']}): citations valid {a['citations_valid']}/{a['citations_given']}, "
+                      f"quotes verified {a['quotes_verified']}/{a['quotes']}"]
+    if report.get("misses"):
+        lines.append(f"not fully found: {', '.join(map(str, report['misses']))}")
+    return "\n".join(lines)

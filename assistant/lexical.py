@@ -1,0 +1,70 @@
+"""Lexical (BM25) side of retrieval, with tokens that make sense for Chinese.
+
+BM25 over whitespace tokens scores Chinese text zero, so runs of Han characters
+go through jieba's search-mode segmentation and kana runs become character
+bigrams; Latin words are lower-cased with English function words dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+import bm25s
+import numpy as np
+
+_HAN = r"\u3400-\u9fff\uf900-\ufaff"
+_KANA = r"\u3040-\u30ff"
+_TOKEN = re.compile(rf"[{_HAN}]+|[{_KANA}]+|[^\W_]+", re.UNICODE)
+_IS_HAN = re.compile(rf"[{_HAN}]")
+_IS_KANA = re.compile(rf"[{_KANA}]")
+
+STOPWORDS = frozenset(
+    """a an the of and or to in on for with by is are was were be been being it its this that these those as at
+    from what which who whom whose how does do did done should would could can may might must shall will any about
+    into than then there their they them has have had not no so such we you he she our your my me us also if but
+    other all some most more i s t vs""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens for BM25: words, jieba words for Chinese, bigrams for kana."""
+    tokens: list[str] = []
+    for match in _TOKEN.finditer(text):
+        word = match.group(0)
+        if _IS_HAN.match(word):
+            tokens.extend(t for t in _jieba().lcut_for_search(word) if t.strip())
+        elif _IS_KANA.match(word):
+            tokens.extend(word[i : i + 2] for i in range(max(1, len(word) - 1)))
+        else:
+            word = word.lower()
+            if len(word) > 1 and word not in STOPWORDS:
+                tokens.append(word)
+    return tokens
+
+
+class LexicalIndex:
+    """A BM25 index over the texts it was built from, addressed by position."""
+
+    def __init__(self, texts: list[str]):
+        self.size = len(texts)
+        self._bm25 = bm25s.BM25()
+        corpus = [tokenize(t) or ["\u2205"] for t in texts]  # bm25s needs a token per document
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every indexed text for ``query`` (zeros when nothing matches)."""
+        tokens = tokenize(query)
+        if not tokens or not self.size:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)

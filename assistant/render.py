@@ -1,0 +1,51 @@
+"""Answers as Markdown with a numbered bibliography: for the CLI, for export
+from the UI, and for anyone pasting a cited draft into a brief."""
+
+from __future__ import annotations
+
+from assistant.evidence import Answer, Source
+
+WAIE_ATTRIBUTION = (
+    "Worldwide AI Ethics dataset: N. K. Corrêa et al., “Worldwide AI ethics: A review of 200 guidelines and "
+    "recommendations for AI governance”, Patterns 4(10), 2023, CC BY-NC 4.0."
+)
+
+
+def source_line(source: Source) -> str:
+    p = source.passage
+    line = f"[{source.n}] {p.citation()}"
+    if p.also_in:
+        others = "; ".join(f"{o.get('author')}, {o.get('document')} ({o.get('date') or 'n.d.'})" for o in p.also_in)
+        line += f" (same text also in: {others})"
+    if any(not q.verified for q in source.quotes):
+        line += " ⚠ contains an unverified quote"
+    return line
+
+
+def needs_waie_attribution(answer: Answer) -> bool:
+    return any("Worldwide AI Ethics" in (s.passage.source or "") or (s.passage.id or "").startswith("waie-")
+               for s in answer.sources)
+
+
+def bibliography(answer: Answer) -> str:
+    lines = [source_line(s) for s in answer.sources]
+    if needs_waie_attribution(answer):
+        lines.append(f"\nSome statements come from the {WAIE_ATTRIBUTION}")
+    return "\n".join(lines)
+
+
+def answer_markdown(answer: Answer, *, include_text: bool = True, heading: str | None = None) -> str:
+    """The answer, its notice and report, and its numbered sources."""
+    parts: list[str] = []
+    if heading:
+        parts.append(f"## {heading}")
+    if answer.notice:
+        parts.append(f"> ⚠ {answer.notice}")
+    if include_text:
+        parts.append(answer.text)
+    if answer.sources:
+        parts.append("**Sources**\n\n" + bibliography(answer))
+    v = answer.verification
+    parts.append(f"_{answer.backend} · citations valid {v.citations_valid}/{v.citations_given} · "
+                 f"quotes verified {v.quotes_verified}/{v.quotes_total}_")
+    return "\n\n".join(parts)

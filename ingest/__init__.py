@@ -1,0 +1,1 @@
+"""Files -> statement records.  Nothing here knows about the store or the UI."""
