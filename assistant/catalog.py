@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.aliases import place_mentions, place_name_spellings, place_spellings
+from assistant.aliases import place_mentions, place_name_spellings
 from assistant.evidence import Filters
 from assistant.lexical import STOPWORDS
 
@@ -29,6 +29,12 @@ GENERIC_ACRONYMS = frozenset({"AI", "ML", "IT", "ICT", "AGI", "R&D", "EU", "UN",
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z&]*[A-Z]\b")
+
+
+def _whole(name: str) -> re.Pattern[str]:
+    """``name`` as whole words; an all-capitals short form ("US", "OECD") keeps its case."""
+    flags = 0 if name.isupper() else re.IGNORECASE
+    return re.compile(rf"(?<![\w]){re.escape(name.strip())}(?![\w])", flags)
 
 
 def _words(text: str) -> set[str]:
@@ -102,12 +108,8 @@ class Catalog:
             if name in pool:
                 out.append(name)
                 continue
-            wanted = name.casefold()
-            spellings = [s.casefold() for place in place_mentions(name) for s in place_spellings(place)]
-            for stored in pool:
-                low = stored.casefold()
-                if wanted in low or any(re.search(rf"\b{re.escape(s)}\b", low) for s in spellings):
-                    out.append(stored)
+            patterns = [_whole(name)] + [_whole(s) for place in place_mentions(name) for s in place_name_spellings(place)]
+            out.extend(stored for stored in pool if any(p.search(stored) for p in patterns))
         return list(dict.fromkeys(out)) or list(names)  # unknown names still filter (to nothing)
 
     def resolve_filters(self, filters: Filters | None) -> Filters | None:

@@ -26,7 +26,20 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns a store that cannot be used as asked (another model, ...) into a message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Exception as err:
+            store = sys.modules.get("assistant.store")  # not imported: no StoreError (keeps `config` fast)
+            if store is None or not isinstance(err, store.StoreError):
+                raise
+            _fail(str(err))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", type=click.Path(path_type=Path), help="Store folder (CHARTER_STORE).")
 @click.option("--chroma-url", help="Chroma server URL (CHARTER_CHROMA_URL).")
 @click.version_option(package_name="charter")
@@ -63,15 +76,11 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, dry_run: bo
     if dry_run:
         _dry_run(targets, as_json)
         return
-    from assistant.store import StoreError
+    from assistant.store import drop_collections
 
-    charter = _charter(ctx)
-    try:
-        if rebuild:
-            charter.store.reset()
-        report = charter.ingest(targets, prune=prune, progress=not quiet)
-    except StoreError as err:
-        _fail(str(err))
+    if rebuild:  # before the store is opened: it may hold another model's vectors
+        drop_collections(settings)
+    report = _charter(ctx).ingest(targets, prune=prune, progress=not quiet)
     for line in report.warnings:
         click.echo(line, err=True)
     for line in report.errors:
@@ -95,7 +104,7 @@ def _dry_run(targets: list[Path], as_json: bool) -> None:
     for line in report.warnings + report.errors:
         click.echo(line, err=True)
     if not as_json:
-        click.echo(f"files read: {report.files_read}   statements found: {report.statements or sum(1 for _ in [])}")
+        click.echo(f"files read: {report.files_read}   statements found: {report.statements}")
     sys.exit(0 if report.ok else 1)
 
 
@@ -206,7 +215,10 @@ def evaluate(ctx, questions, k, retrievers, answers, as_json) -> None:
     from assistant.evaluate import evaluate_file, format_report
 
     charter = _charter(ctx)
-    result = evaluate_file(charter, questions, k=k, retrievers=list(retrievers) or ["hybrid"], with_answers=answers)
+    try:
+        result = evaluate_file(charter, questions, k=k, retrievers=list(retrievers) or ["hybrid"], with_answers=answers)
+    except ValueError as err:
+        _fail(str(err))
     click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else format_report(result))
 
 

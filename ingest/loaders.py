@@ -102,12 +102,20 @@ def _expand(path: Path) -> list[Path]:
     return [path]
 
 
+# files that describe a corpus folder rather than belong to it
+FOLDER_DOCS = ("readme", "license", "licence", "changelog", "contributing", "notice")
+
+
 def _folder_files(folder: Path) -> list[Path]:
-    """Supported, non-hidden files below ``folder``, sorted by relative path."""
+    """Supported, non-hidden files below ``folder``, sorted by relative path.
+
+    A folder's README/LICENSE describe the corpus; named explicitly they are read."""
     files: list[Path] = []
     for root, dirs, names in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in names:
-            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+            if name.startswith(".") or Path(name).stem.lower() in FOLDER_DOCS:
+                continue
+            if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
                 files.append(Path(root) / name)
     return sorted(files, key=lambda f: f.relative_to(folder).parts)

@@ -84,7 +84,8 @@ def test_altered_quote_is_dequoted_and_flagged():
     assert f"*{UNVERIFIED_LABEL} must always be overseen by natural persons at all times*" in out
     assert v.unverified_quotes == ["must always be overseen by natural persons at all times"]
     assert (v.quotes_total, v.quotes_verified) == (1, 0)
-    assert sources[0].quotes == []  # only verified quotes are attached
+    # the claimed source carries the quote, flagged, so a source card can show the mismatch
+    assert [(q.text, q.verified) for q in sources[0].quotes] == [("must always be overseen by natural persons at all times", False)]
     assert not v.ok
 
 

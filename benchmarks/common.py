@@ -1,0 +1,32 @@
+"""Shared set-up for the benchmarks: where ../shared is, and a store holding
+the default corpus plus the Worldwide AI Ethics statements."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("CHARTER_SHARED", ROOT.parent / "shared"))
+WAIE = SHARED / "data" / "waie_statements.jsonl"
+DEV = SHARED / "eval" / "dev_questions.jsonl"
+
+
+def need_shared() -> None:
+    if not WAIE.exists():
+        sys.exit(f"benchmark needs {WAIE} (the shared data folder); not found")
+
+
+def charter_with_corpus(store: Path):
+    """A Charter whose store holds corpus/ and the WAIE statements (ingested if missing)."""
+    from assistant.context import Charter
+    from assistant.settings import Settings
+
+    charter = Charter(Settings(store=store, llm_backend="none"))
+    if charter.store.count() < 1400:
+        started = time.perf_counter()
+        report = charter.ingest([ROOT / "corpus", WAIE], progress=False)
+        print(f"(ingested {report.statements} statements in {time.perf_counter() - started:.1f} s)")
+    return charter

@@ -1,0 +1,48 @@
+"""Latency of search and of an offline answer, and the process's memory.
+
+    python benchmarks/query_latency.py [--store DIR] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import time
+from pathlib import Path
+
+from common import DEV, charter_with_corpus, need_shared
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=Path.home() / ".cache" / "charter-bench-store")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    need_shared()
+    from assistant.evaluate import load_questions
+
+    charter = charter_with_corpus(args.store)
+    questions = [q["question"] for q in load_questions(DEV)]
+    started = time.perf_counter()
+    charter.retriever.search("warm-up question about AI safety")
+    print(f"first search (builds BM25 index, loads models): {time.perf_counter() - started:.2f} s")
+    for label, run in (("search", lambda q: charter.retriever.search(q)), ("offline answer", lambda q: charter.answerer.answer(q))):
+        times = []
+        for _ in range(args.rounds):
+            for q in questions:
+                t = time.perf_counter()
+                run(q)
+                times.append(time.perf_counter() - t)
+        print(f"{label:<15} n={len(times)}  p50 {statistics.median(times) * 1000:.0f} ms   p95 {percentile(times, 0.95) * 1000:.0f} ms")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: {rss:.0f} MiB ({charter.store.count()} passages)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""The corpus browser and the "Start here" examples, both built from what the
+store holds (the catalog), never from a list written for the seed corpus."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+from assistant.catalog import Catalog
+from assistant.evidence import Passage, Source
+from ui.cards import esc, link_html, meta_line, waie_note
+from ui.runtime import StatementInfo
+
+if TYPE_CHECKING:
+    from assistant.store import StoredPassage
+
+ALL = "(all)"
+
+
+# ---------------------------------------------------------------- start here
+
+
+@dataclass
+class Example:
+    """A guided question: what the button says and what it asks, in which mode."""
+
+    label: str
+    question: str
+    mode: str = "ask"
+    targets: list[str] = field(default_factory=list)
+
+
+def short_name(name: str, limit: int = 48) -> str:
+    """'IDAIS (International Dialogues on AI Safety)' -> 'IDAIS': the name people type."""
+    head = re.sub(r"\s*\([^)]*\)\s*$", "", name).strip() or name
+    return head if len(head) <= limit else head[: limit - 1].rstrip() + "…"
+
+
+def start_examples(catalog: Catalog) -> list[Example]:
+    """Up to five steps from the most frequent organisations, documents and years."""
+    authors = [a for a, _ in catalog.authors.most_common() if a and a != "Unknown"]
+    known = {d for a, docs in catalog.documents_by_author.items() if a != "Unknown" for d in docs}
+    documents = [d for d, _ in catalog.documents.most_common() if d and d in known]
+    years = sorted((y for y in catalog.years if y.isdigit()), reverse=True)
+    out: list[Example] = []
+    if authors:
+        a = short_name(authors[0])
+        out.append(Example(f"1 · Ask: what does {a} call on governments to do?",
+                           f"What does {a} call on governments to do?"))
+    if documents:
+        d = short_name(documents[0], 60)
+        out.append(Example(f"2 · One document: the main commitments of {d}", f"What are the main commitments of {d}?"))
+    if years:
+        out.append(Example(f"3 · By year: what was said about AI risks in {years[0]}?",
+                           f"What was said about the risks of AI in {years[0]}?"))
+    if len(authors) >= 2:
+        a, b = authors[0], authors[1]
+        out.append(Example(f"4 · Compare {short_name(a)} and {short_name(b)} on international cooperation",
+                           "international cooperation on AI", mode="compare", targets=[a, b]))
+    if authors:
+        a = short_name(authors[min(1, len(authors) - 1)])
+        out.append(Example(f"5 · Draft a summary of what {a} says about AI safety",
+                           f"What does {a} say about AI safety?", mode="summary"))
+    return out
+
+
+# ---------------------------------------------------------------- overview
+
+
+def _counts(title: str, items: list[tuple[str, int]]) -> str:
+    rows = "".join(f"<li><span class=\"charter-count\">{n}</span> {esc(name)}</li>" for name, n in items)
+    return f"<div class=\"charter-facet\"><h4>{esc(title)}</h4><ul>{rows}</ul></div>"
+
+
+def overview_html(catalog: Catalog) -> str:
+    """Counts by organisation (with its documents), year and language."""
+    orgs = []
+    for author, n in catalog.authors.most_common():
+        docs = catalog.documents_by_author.get(author, {})
+        inner = "".join(f"<li><span class=\"charter-count\">{c}</span> {esc(d)}</li>" for d, c in docs.most_common())
+        orgs.append(f"<li><details><summary><span class=\"charter-count\">{n}</span> {esc(author)}</summary>"
+                    f"<ul>{inner}</ul></details></li>")
+    years = sorted(catalog.years.items(), reverse=True)
+    return (
+        f"<div class=\"charter-overview\"><p><b>{catalog.statements}</b> statements, <b>{catalog.passages}</b> passages, "
+        f"<b>{len(catalog.authors)}</b> organisations, <b>{len(catalog.documents)}</b> documents.</p>"
+        f"<div class=\"charter-facets\"><div class=\"charter-facet\"><h4>By organisation</h4><ul>{''.join(orgs)}</ul></div>"
+        f"{_counts('By year', years)}{_counts('By language', catalog.languages.most_common())}</div></div>"
+    )
+
+
+def filter_statements(statements: list[StatementInfo], author: str | None, year: str | None,
+                      document: str | None) -> list[StatementInfo]:
+    """The statements matching the browser's three pickers ('(all)' or empty = any)."""
+    def keep(s: StatementInfo) -> bool:
+        return ((not author or author == ALL or s.author == author)
+                and (not year or year == ALL or s.year == year)
+                and (not document or document == ALL or s.document == document))
+
+    return [s for s in statements if keep(s)]
+
+
+# ---------------------------------------------------------------- one statement
+
+
+def plain_citation(p: Passage) -> str:
+    """Author, Document (date), section, p. N. URL — as text, no Markdown."""
+    parts = [p.author or "Unknown author", p.document or "", p.date or p.date_text or "",
+             f"section “{p.section}”" if p.section else "", f"p. {p.page}" if p.page else ""]
+    text = ", ".join(x for x in parts if x)
+    return text + (f". {p.url}" if p.url else "")
+
+
+def stitch(rows: list[StoredPassage]) -> str:
+    """The statement's text from its overlapping passages, each placed at its offset."""
+    text = ""
+    for row in sorted(rows, key=lambda r: r.meta.get("chunk", 0)):
+        start = row.meta.get("start")
+        if not text:
+            text = row.text
+        elif isinstance(start, int) and start <= len(text):
+            text = text[:start] + row.text
+        else:
+            text += ("\n\n" if isinstance(start, int) and start - len(text) >= 2 else " ") + row.text
+    return text
+
+
+def statement_html(rows: list[StoredPassage]) -> str:
+    """Full text and citation of one statement; every field escaped."""
+    from assistant.store import to_passage  # chromadb: imported once the store is open anyway
+
+    if not rows:
+        return '<div class="charter-empty">No such statement in the store.</div>'
+    meta = rows[0].meta
+    passage = to_passage(rows[0].id, stitch(rows), meta)
+    source = Source(n=0, passage=passage)
+    where = PurePath(str(meta.get("source") or "")).name
+    return (
+        f'<article class="charter-statement" data-statement="{esc(passage.statement_id)}">'
+        f'<h3 class="charter-author">{esc(passage.author or "Unknown author")}</h3>'
+        f'<div class="charter-meta">{meta_line(passage)}</div>'
+        f'<div class="charter-fulltext">{esc(passage.text)}</div>'
+        f"{link_html(passage.url)}"
+        f'<div class="charter-citation"><b>Cite as:</b> {esc(plain_citation(passage))}</div>'
+        f'<div class="charter-fileinfo">File: {esc(where)} · {len(rows)} passage(s) · id {esc(passage.statement_id)}</div>'
+        f"{waie_note(source)}</article>"
+    )

@@ -1,0 +1,139 @@
+"""Chat handlers: stream an answer into the chat and the sources panel.
+
+Handlers are generators so the chat shows the answer while an LLM writes it;
+the conversation they extend comes in and goes out through ``gr.State``
+(per browser session), never through anything shared.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from assistant.evidence import Answer, Filters
+from ui.browse import Example
+from ui.cards import EMPTY_PANEL, answer_message
+from ui.export import export_files, last_answer_markdown
+from ui.runtime import Runtime
+from ui.session import Conversation, Turn, user_message
+
+log = logging.getLogger("charter.ui")
+MODES = [("Ask", "ask"), ("Draft a summary", "summary"), ("Compare", "compare")]
+
+
+def make_filters(authors: list[str] | None, documents: list[str] | None, since: Any, until: Any, lang: str | None) -> Filters:
+    """Filters from the UI's pickers; empty pickers mean 'any'."""
+    def year(value: Any) -> int | None:
+        try:
+            return int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+    return Filters(authors=list(authors or []), documents=list(documents or []),
+                   since=year(since), until=year(until), lang=lang or None)
+
+
+def chosen_k(mode: str, k: Any, default_k: int) -> int | None:
+    """The slider's number of sources; in summary/compare only once the user
+    moved it, so those modes keep their own defaults otherwise."""
+    k = int(k) if k else None
+    if mode != "ask" and k == default_k:
+        return None
+    return k
+
+
+def thinking(question: str) -> Answer:
+    """The placeholder shown until the first update arrives."""
+    return Answer(question=question, text="Searching the statements…", done=False)
+
+
+class ChatHandlers:
+    """Gradio callbacks of the chat tab, bound to the app's Runtime."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+
+    # ---- answering -------------------------------------------------------------------------------
+    def respond(self, question: str, conversation: Conversation, mode: str, targets: list[str] | None,
+                authors: list[str] | None, documents: list[str] | None, since: Any, until: Any, lang: str | None,
+                k: Any) -> Iterator[tuple]:
+        """Yield (chat, sources, conversation, question box, last markdown, conversation file, answer file)."""
+        question = (question or "").strip()
+        if not question:
+            yield (gr.skip(),) * 7
+            return
+        targets = list(targets or [])
+        if mode == "compare" and len(targets) < 2:
+            gr.Warning("Compare: pick two or more organisations or documents first (the topic goes in the question box).")
+            yield (gr.skip(),) * 7
+            return
+        conversation = conversation or Conversation()
+        turn = len(conversation.turns)
+        filters = make_filters(authors, documents, since, until, lang)
+        shown = conversation.messages() + [{"role": "user", "content": user_message(question, mode, targets, filters)}]
+        yield from self._wait_until_ready(question, shown, conversation)
+        final: Answer | None = None
+        for update in self._answers(question, conversation, mode, filters, k, targets):
+            box = "" if final is None else gr.skip()  # empty the question box once, at the start
+            final = update
+            yield (shown + [{"role": "assistant", "content": answer_message(update, turn)}],
+                   conversation.panel((question, update)), gr.skip(), box, gr.skip(), gr.skip(), gr.skip())
+        if final is None or not final.done:
+            return
+        conversation.turns.append(Turn(question, final, mode, filters, targets))
+        whole, last = export_files(conversation)
+        yield (conversation.messages(), conversation.panel(), conversation, gr.skip(), last_answer_markdown(conversation),
+               gr.update(value=whole, interactive=True), gr.update(value=last, interactive=True))
+
+    def _wait_until_ready(self, question: str, shown: list[dict], conversation: Conversation) -> Iterator[tuple]:
+        """While the store is still being prepared, say so in the chat, then wait."""
+        if self.runtime.is_ready:
+            return
+        waiting = Answer(question=question, text=f"Please wait: {self.runtime.status.message}", done=False)
+        yield (shown + [{"role": "assistant", "content": answer_message(waiting, len(conversation.turns))}],
+               gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+        self.runtime.wait_ready()
+
+    def _answers(self, question: str, conversation: Conversation, mode: str, filters: Filters, k: Any,
+                 targets: list[str]) -> Iterator[Answer]:
+        """The answerer's updates; any failure becomes a final answer saying so."""
+        yield thinking(question)
+        if self.runtime.status.phase == "error":
+            yield Answer(question=question, text=self.runtime.status.message, abstained=True)
+            return
+        try:
+            answerer = self.runtime.charter.answerer
+            stream = answerer.stream(question, conversation.history(), mode=mode, filters=filters,
+                                     k=chosen_k(mode, k, self.runtime.charter.settings.top_k),
+                                     targets=targets if mode == "compare" else None)
+            yield from self.runtime.locked(stream)
+        except Exception as err:  # noqa: BLE001 - the user gets a line, the console the traceback
+            log.exception("answering failed")
+            yield Answer(question=question, text=f"Charter could not answer this: {type(err).__name__}: {err}",
+                         abstained=True, backend="error")
+
+    # ---- other chat actions --------------------------------------------------------------------
+    @staticmethod
+    def new_conversation() -> tuple:
+        """A fresh conversation for this session only."""
+        return ([], EMPTY_PANEL, Conversation(), "", "", gr.update(value=None, interactive=False),
+                gr.update(value=None, interactive=False))
+
+    @staticmethod
+    def pick_example(index: int, examples: list[Example]) -> tuple:
+        """Fill the question box, mode and targets from a "Start here" example."""
+        if index >= len(examples):
+            return gr.skip(), gr.skip(), gr.skip()
+        ex = examples[index]
+        return ex.question, ex.mode, gr.update(value=list(ex.targets), visible=ex.mode == "compare")
+
+    @staticmethod
+    def mode_changed(mode: str) -> tuple:
+        """Compare needs targets and takes a topic; the others take a question."""
+        compare = mode == "compare"
+        placeholder = ("The topic to compare, e.g. international cooperation" if compare else
+                       "Ask about AI-governance statements, e.g. What do governments commit to?")
+        return gr.update(visible=compare), gr.update(placeholder=placeholder)

@@ -1,0 +1,55 @@
+"""The settings shown in the page: what answers and where the store is.
+
+Secrets stay on the server: the API key and the login are only said to be
+set or not, and URLs lose any user-info (``http://user:pass@host``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ui.cards import esc
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
+
+def safe_url(url: str) -> str:
+    """assistant.llm.safe_url, imported late: the LLM client costs ~1.5 s to import
+    and the page should be up before that."""
+    from assistant.llm import safe_url as strip_credentials
+
+    return strip_credentials(url)
+
+
+def settings_rows(settings: Settings, backend: str) -> list[tuple[str, str]]:
+    """(label, value) pairs, free of secrets."""
+    key_set = bool(settings.openai_api_key and settings.openai_api_key.get_secret_value())
+    return [
+        ("Answers by", backend),
+        ("LLM in use", "yes" if settings.llm_enabled else "no (offline quotes)"),
+        ("LLM base URL", _base_url(settings)),
+        ("LLM model", settings.llm_model),
+        ("API key", "set (never shown)" if key_set else "not set"),
+        ("Embedding model", settings.embedding_model or settings.embedding),
+        ("Second view", settings.second_view),
+        ("Store", safe_url(settings.chroma_url) if settings.chroma_url else str(settings.store)),
+        ("Collection", settings.collection),
+        ("Default number of sources", str(settings.top_k)),
+        ("Login", "required" if settings.auth else "off"),
+    ]
+
+
+def _base_url(settings: Settings) -> str:
+    from assistant.llm import DEFAULT_BASE_URL
+
+    if settings.openai_base_url:
+        return safe_url(settings.openai_base_url)
+    return f"{DEFAULT_BASE_URL} (default)" if settings.llm_enabled else "not set"
+
+
+def settings_html(settings: Settings, backend: str) -> str:
+    rows = "".join(f"<tr><td>{esc(k)}</td><td><code>{esc(v)}</code></td></tr>" for k, v in settings_rows(settings, backend))
+    return ('<table class="charter-settings">' + rows + "</table>"
+            "<p class=\"charter-empty\">Change these with CHARTER_* environment variables or charter.toml "
+            "(see <code>charter config</code>) and restart.</p>")
