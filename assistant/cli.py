@@ -167,7 +167,8 @@ def search(ctx, query, k, author, document, since, until, lang, as_json) -> None
         click.echo(f"[{i}] score {p.score:.3f}  {p.citation()}")
         click.echo("    " + p.text[:400].replace("\n", " ") + ("…" if len(p.text) > 400 else ""))
         for other in p.also_in:
-            click.echo(f"    also in: {other.get('author')}, {other.get('document')} ({other.get('date') or 'n.d.'})")
+            kind = "also in" if other.get("same_text", True) else "near-identical version in"
+            click.echo(f"    {kind}: {other.get('author')}, {other.get('document')} ({other.get('date') or 'n.d.'})")
         click.echo("")
 
 

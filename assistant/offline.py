@@ -16,7 +16,7 @@ import numpy as np
 from assistant.evidence import Answer, Mode, Passage, Quote, Source, Verification
 
 # sentence ends in English and Chinese text; the split keeps exact offsets
-_SENTENCE = re.compile(r"[^.!?;。！？；\n]+(?:[.!?;。！？；]+[\"'”’」)]*|$)", re.UNICODE)
+_SENTENCE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+[\"'”’」)]*|$)", re.UNICODE)
 MAX_QUOTE_CHARS = 420
 
 Scorer = Callable[[list[str]], np.ndarray]  # sentences -> relevance to the question

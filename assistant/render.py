@@ -11,12 +11,19 @@ WAIE_ATTRIBUTION = (
 )
 
 
+def also_in_groups(passage) -> list[tuple[str, list[dict]]]:
+    """Where else the passage's text stands: word for word, or in a near-identical version."""
+    same = [o for o in passage.also_in if o.get("same_text", True)]
+    near = [o for o in passage.also_in if not o.get("same_text", True)]
+    return [(label, group) for label, group in (("Same text also in", same), ("A near-identical version in", near)) if group]
+
+
 def source_line(source: Source) -> str:
     p = source.passage
     line = f"[{source.n}] {p.citation()}"
-    if p.also_in:
-        others = "; ".join(f"{o.get('author')}, {o.get('document')} ({o.get('date') or 'n.d.'})" for o in p.also_in)
-        line += f" (same text also in: {others})"
+    for label, group in also_in_groups(p):
+        others = "; ".join(f"{o.get('author')}, {o.get('document')} ({o.get('date') or 'n.d.'})" for o in group)
+        line += f" ({label.lower()}: {others})"
     if any(not q.verified for q in source.quotes):
         line += " ⚠ contains an unverified quote"
     return line

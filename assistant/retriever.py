@@ -10,6 +10,7 @@ query plus BM25's best, so an exact term the embedding missed still gets in.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -49,18 +50,14 @@ _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 # the distance above a model's relevance floor that counts as one unit of "on topic"
 DENSE_SPREAD = 0.03  # e5: on-topic best matches sit 0.81-0.93
 SECOND_SPREAD = 0.10  # USE: on-topic best matches sit 0.24-0.70
-NEAR_COPY = 0.8  # share of word 3-grams two texts hold in common to count as versions of one text
+NEAR_COPY = 0.9  # difflib similarity of two texts above which they are versions of one text
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
-    words = text.lower().split()
-    if len(words) < 3:
-        return {tuple(words)}
-    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
-
-
-def _jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+def _near_copy(a: str, b: str) -> bool:
+    """Versions of one text (an interim and a final report): difflib's ratio,
+    after its cheap upper bounds rule most pairs out."""
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.real_quick_ratio() >= NEAR_COPY and matcher.quick_ratio() >= NEAR_COPY and matcher.ratio() >= NEAR_COPY
 
 
 def question_years(question: str) -> set[int]:
@@ -248,15 +245,16 @@ class Retriever:
         then lower each further passage from an already chosen document."""
         by_hash: dict[str, Passage] = {}
         unique: list[Passage] = []
-        shingles: list[set[tuple[str, ...]]] = []
-        for p in ranked:
+        folded: list[str] = []
+        limit = max(k * 6, 30)  # near-copy checks cost a diff each: only among the leading candidates
+        for rank, p in enumerate(ranked):
             h = normalised_text_hash(p.text)
-            own = _shingles(p.text)
+            own = " ".join(p.text.lower().split())
             first = by_hash.get(h)
             near = False
-            if first is None:
-                for other, theirs in zip(unique, shingles):
-                    if _jaccard(own, theirs) >= NEAR_COPY:
+            if first is None and rank < limit:
+                for other, theirs in zip(unique, folded):
+                    if _near_copy(own, theirs):
                         first, near = other, True
                         break
             if first is not None:
@@ -265,7 +263,7 @@ class Retriever:
                 continue
             by_hash[h] = p
             unique.append(p)
-            shingles.append(own)
+            folded.append(own)
         chosen: list[Passage] = []
         per_doc: dict[str, int] = {}
         pool = unique[: max(k * 6, 30)]

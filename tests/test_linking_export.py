@@ -17,7 +17,9 @@ from ingest.records import IngestError, ParseResult, Statement
 FIXTURES = Path(__file__).parent / "fixtures" / "export"
 REPO = Path(__file__).resolve().parents[1]
 SEED_NAME = "000_cf294546b16b7ec8.txt"
-SEED_PLACES = [REPO / "corpus" / SEED_NAME, REPO.parent / "shared" / "seeds" / SEED_NAME]
+# the default corpus holds the seed under a descriptive name; ../shared keeps the original
+SEED_PLACES = [REPO / "corpus" / "ai-safety-statements.linking-ai-principles.zh.txt",
+               REPO.parent / "shared" / "seeds" / SEED_NAME]
 
 
 def fixture_text(name: str) -> str:

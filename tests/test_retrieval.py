@@ -347,10 +347,6 @@ def test_copies_across_documents_collapse_into_one_result(fx, method, question, 
     assert len(texts) == len(set(texts))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Retriever._diversify (assistant/retriever.py) only collapses texts whose normalised_text_hash "
-    "(lower-case, whitespace) is equal: the interim and final UN reports' near-identical sentences "
-    "(similarity 0.96) are both returned, ranks 1 and 2"))
 def test_governments_duties_question_returns_no_near_copies(fx):
     passages = fx.retriever.search("What are governments' duties?").passages
     assert len(passages) == 5

@@ -206,11 +206,16 @@ def test_settings_never_show_secrets():
 
 
 def test_verifier_flags_reach_the_chat_and_the_card():
-    a = answer(text="It says “States must cooperate on AI safety.” [1]. It also says "
-                    "*⚠ unverified quote: robots <b>rule</b> the moon* [1].")
+    # as assistant.verify leaves it: the flagged span in the text, the quote on the source it claimed
+    source = Source(1, passage(), [Quote(1, "States must cooperate on AI safety.", True),
+                                   Quote(1, "robots <b>rule</b> the moon", False)])
+    a = answer([source], text="It says “States must cooperate on AI safety.” [1]. It also says "
+                              "*⚠ unverified quote: robots <b>rule</b> the moon* [1].")
     a.verification = Verification(2, 2, 2, 1, unverified_quotes=["robots <b>rule</b> the moon"])
     msg = answer_message(a, 0)
     assert '<span class="charter-unverified-inline">⚠ unverified quote: robots &lt;b&gt;rule&lt;/b&gt; the moon</span>' in msg
     panel = sources_panel([("q", a)])
     assert "charter-card-unverified" in panel and "robots &lt;b&gt;rule&lt;/b&gt; the moon" in panel
-    assert a.sources[0].quotes == [Quote(1, "States must cooperate on AI safety.", True)]  # the answer is not changed
+    # a card whose quotes all verified carries no flag
+    clean = sources_panel([("q", answer())])
+    assert "charter-card-unverified" not in clean

@@ -15,7 +15,7 @@ import re
 from urllib.parse import urlsplit
 
 from assistant.evidence import Answer, Passage, Quote, Source
-from assistant.render import WAIE_ATTRIBUTION, is_waie
+from assistant.render import WAIE_ATTRIBUTION, also_in_groups, is_waie
 from assistant.verify import UNVERIFIED_LABEL
 
 # the verifier's marker syntax: [3], [1, 2], [1-3], [1; 4]
@@ -224,11 +224,13 @@ def _quote_notes(quotes: list[Quote], located: list[bool]) -> str:
 
 
 def _also_in(p: Passage) -> str:
-    if not p.also_in:
-        return ""
-    others = "; ".join(f"{esc(o.get('author'))}, <cite>{esc(o.get('document'))}</cite> ({esc(o.get('date') or 'n.d.')})"
-                       for o in p.also_in)
-    return f'<div class="charter-also">Same text also in: {others}</div>'
+    """Where else the same (or a near-identical) text stands, escaped like every field."""
+    out = []
+    for label, group in also_in_groups(p):
+        others = "; ".join(f"{esc(o.get('author'))}, <cite>{esc(o.get('document'))}</cite> ({esc(o.get('date') or 'n.d.')})"
+                           for o in group)
+        out.append(f'<div class="charter-also">{esc(label)}: {others}</div>')
+    return "".join(out)
 
 
 def source_card(source: Source, turn: int) -> str:
