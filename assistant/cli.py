@@ -185,12 +185,13 @@ def ask(ctx, question, mode, targets, k, author, document, since, until, lang, a
     charter = _charter(ctx)
     filters = _filters(author, document, since, until, lang)
     final = None
-    shown = 0
+    shown = ""  # streamed text already printed
     for update in charter.answerer.stream(question, mode=mode, filters=filters, k=k, targets=list(targets)):
         final = update
-        if not as_json and not update.done and update.text.startswith(update.text[:shown]):
-            click.echo(update.text[shown:], nl=False)
-            shown = len(update.text)
+        # print what an LLM adds; a partial text the verifier rewrote waits for the final answer
+        if not as_json and not update.done and update.text.startswith(shown):
+            click.echo(update.text[len(shown):], nl=False)
+            shown = update.text
     if final is None:
         _fail("no answer")
     if as_json:
@@ -198,9 +199,13 @@ def ask(ctx, question, mode, targets, k, author, document, since, until, lang, a
         return
     from assistant.render import answer_markdown
 
-    if shown:
-        click.echo("\n")
-    click.echo(answer_markdown(final, include_text=not shown or not final.text.startswith(final.text[:shown])))
+    if shown and final.text.startswith(shown):
+        click.echo(final.text[len(shown):] + "\n")
+        click.echo(answer_markdown(final, include_text=False))
+    else:
+        if shown:
+            click.echo("\n\n--- checked answer ---\n")
+        click.echo(answer_markdown(final))
 
 
 @main.command(name="eval")
