@@ -92,6 +92,7 @@ class _Index:
         # author and document together: "OECD Recommendation" names the OECD's Recommendation
         self.statement_names = sorted({f"{r.meta.get('author', '')} {r.meta.get('document', '')}" for r in self.rows})
         self.corpus_text = "\n".join(names + [r.text for r in self.rows]).lower()
+        # reference vectors for each query's z-scores (the first 1,000 stored: enough for a mean and spread)
         self.sample = store.sample_vectors(1000)
         self.second_sample = store.sample_vectors(1000, second=True) if store.second_collection else None
 
@@ -154,11 +155,13 @@ class Retriever:
             return SearchResult(query, [], abstain=True, reason="The store is empty." if not index.rows else "Empty question.", method=method)
         qvec = self.store.embedder.embed_array([query], is_query=True)[0]
         if method == "bm25":
-            return self._finish(query, self._bm25_only(query, k, filters), method, qvec)
+            ranked = self._bm25_only(query, k, filters)
+            return self._finish(query, ranked, method, self._best_similarities(query, qvec, [p.id for p in ranked]))
         if method == "dense":
             hits = self.store.query(qvec, k * 3, filters)
             passages = [to_passage(h.id, h.text, h.meta, score=s, dense=s) for h, s in hits]
-            return self._finish(query, self._diversify(passages, k, penalty=0.0), method, qvec)
+            best = self._best_similarities(query, qvec, [p.id for p in passages])
+            return self._finish(query, self._diversify(passages, k, penalty=0.0), method, best)
         return self._hybrid(query, qvec, k, filters)
 
     # ---- hybrid -------------------------------------------------------------------------------
@@ -183,11 +186,12 @@ class Retriever:
             return SearchResult(query, [], abstain=True, reason="Nothing matches these filters.", method="hybrid")
 
         ids = list(candidates)
-        dense = self._similarities(qvec, ids, index.sample, second=False)
+        dense = self._similarities(qvec, ids, second=False)
         fused = _zscore(dense, index.sample @ qvec if index.sample.size else dense)
+        second = None
         if self.store.second is not None and index.second_sample is not None and index.second_sample.size:
             q2 = self.store.second.embed_array([query], is_query=True)[0]
-            second = self._similarities(q2, ids, index.second_sample, second=True)
+            second = self._similarities(q2, ids, second=True)
             fused += self.fusion.second * _zscore(second, index.second_sample @ q2)
         lexical = np.array([bm25[index.position[i]] if i in index.position else 0.0 for i in ids])
         fused += self.fusion.bm25 * _zscore(lexical, bm25)
@@ -202,7 +206,8 @@ class Retriever:
             to_passage(ids[j], candidates[ids[j]].text, candidates[ids[j]].meta, score=float(fused[j]), dense=float(dense[j]))
             for j in order
         ]
-        result = self._finish(query, self._diversify(passages, k, self.fusion.doc_penalty), "hybrid", qvec)
+        best = (float(dense.max()), float(second.max()) if second is not None else None)
+        result = self._finish(query, self._diversify(passages, k, self.fusion.doc_penalty), "hybrid", best)
         result.mentions = {"authors": sorted(mentions.authors), "documents": sorted(mentions.documents)}
         result.years = sorted(years)
         return result
@@ -223,7 +228,7 @@ class Retriever:
             out.append({"$and": [base, clause]} if base else clause)
         return out
 
-    def _similarities(self, qvec: np.ndarray, ids: list[str], sample: np.ndarray, *, second: bool) -> np.ndarray:
+    def _similarities(self, qvec: np.ndarray, ids: list[str], *, second: bool) -> np.ndarray:
         vectors = self.store.vectors(ids, second=second)
         dim = qvec.shape[0]
         return np.array([float(vectors[i] @ qvec) if i in vectors and vectors[i].shape[0] == dim else 0.0 for i in ids])
@@ -274,8 +279,9 @@ class Retriever:
             per_doc[best.document or best.statement_id] = per_doc.get(best.document or best.statement_id, 0) + 1
         return chosen
 
-    def _finish(self, query: str, passages: list[Passage], method: str, qvec: np.ndarray) -> SearchResult:
-        """Decide coverage the same way whichever retriever ranked the passages."""
+    def _finish(self, query: str, passages: list[Passage], method: str, best: tuple[float | None, float | None]) -> SearchResult:
+        """Decide coverage the same way whichever retriever ranked the passages;
+        ``best`` is the best similarity, per view, among the candidates it considered."""
         result = SearchResult(query, passages, method=method)
         missing = missing_titles(query, self.index.corpus_text, self.index.statement_names)
         if not passages:
@@ -283,26 +289,32 @@ class Retriever:
         elif missing:
             result.abstain = True
             result.reason = "The corpus holds no text named " + ", ".join(f"“{t}”" for t in missing) + "."
-        elif not self._close_enough(query, qvec):
+        elif not self._close_enough(*best):
             result.abstain = True
             result.reason = "No stored statement is close enough to this question."
         return result
 
-    def _close_enough(self, query: str, qvec: np.ndarray) -> bool:
-        """Is the best similarity over the store above each view's floor?
+    def _best_similarities(self, query: str, qvec: np.ndarray, ids: list[str]) -> tuple[float | None, float | None]:
+        """Best cosine among ``ids`` in each view (None where a view is absent)."""
+        dense = self._similarities(qvec, ids, second=False)
+        best_second = None
+        if self.store.second is not None and self.store.second_collection is not None:
+            q2 = self.store.second.embed_array([query], is_query=True)[0]
+            others = self._similarities(q2, ids, second=True)
+            best_second = float(others.max()) if others.size else None
+        return (float(dense.max()) if dense.size else None), best_second
+
+    def _close_enough(self, best_dense: float | None, best_second: float | None) -> bool:
+        """Is the best match above each view's floor?
 
         e5's cosines are compressed (off-topic questions reach 0.78-0.84, more
         when question and store share a language), so the second view, whose
         off-topic scores stay near 0-0.2, votes too: the margins above each
         floor, in units of that model's spread, must add up to more than zero.
         """
-        index = self.index
-        if not index.sample.size:
+        if best_dense is None:
             return True
-        margin = (float((index.sample @ qvec).max()) - self.threshold) / DENSE_SPREAD
-        second = self.store.second
-        if self.settings.min_relevance is None and second is not None and index.second_sample is not None \
-                and index.second_sample.size:
-            q2 = second.embed_array([query], is_query=True)[0]
-            margin += (float((index.second_sample @ q2).max()) - second.relevance_threshold) / SECOND_SPREAD
+        margin = (best_dense - self.threshold) / DENSE_SPREAD
+        if self.settings.min_relevance is None and best_second is not None and self.store.second is not None:
+            margin += (best_second - self.store.second.relevance_threshold) / SECOND_SPREAD
         return margin >= 0
