@@ -13,6 +13,7 @@ parse, even in part, leaves what the store already holds from it untouched.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -139,8 +140,6 @@ def ingest(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Parse ``paths`` and bring the store in line with them."""
-    import time
-
     started = time.perf_counter()
     report = IngestReport()
     parsed = parse_files(paths, report)
@@ -156,9 +155,10 @@ def ingest(
         to_relocate.extend(relocate)
 
     records = [p for st in to_add for p in split_statement(st, chunk_chars, chunk_overlap)]
-    records += _missing_second_view(store, [st for _, sts in parsed for st in sts], to_add, chunk_chars, chunk_overlap)
+    backfill = _missing_second_view(store, [st for _, sts in parsed for st in sts], to_add, chunk_chars, chunk_overlap)
     _embed_and_add(store, records, batch_size, progress, on_progress)
-    report.passages_embedded = len(records)
+    _embed_and_add(store, backfill, batch_size, progress, on_progress, second_only=True)
+    report.passages_embedded = len(records) + len(backfill)
     # old versions go only after their replacements are stored: a crash loses nothing
     store.delete_passages(store.passage_ids([st.id for st in to_add]) - {r.id for r in records})
     store.delete_statements(to_delete)
@@ -224,11 +224,12 @@ def _missing_second_view(store: Store, statements: list[Statement], to_add: list
 
 
 def _embed_and_add(store: Store, records: list[PassageRecord], batch_size: int, progress: bool,
-                   on_progress: Callable[[int, int], None] | None) -> None:
-    bar = tqdm(total=len(records), unit="passage", desc="embedding", disable=not progress or not records)
+                   on_progress: Callable[[int, int], None] | None, *, second_only: bool = False) -> None:
+    desc = "second view" if second_only else "embedding"
+    bar = tqdm(total=len(records), unit="passage", desc=desc, disable=not progress or not records)
     for start in range(0, len(records), batch_size):
         batch = records[start : start + batch_size]
-        store.add(batch)
+        store.add(batch, second_only=second_only)
         bar.update(len(batch))
         if on_progress:
             on_progress(min(start + batch_size, len(records)), len(records))

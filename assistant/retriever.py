@@ -271,7 +271,7 @@ class Retriever:
             folded.append(own)
         chosen: list[Passage] = []
         per_doc: dict[str, int] = {}
-        pool = unique[: max(k * 6, 30)]
+        pool = unique[:limit]
         while pool and len(chosen) < k:
             best = max(pool, key=lambda p: p.score - penalty * per_doc.get(p.document or p.statement_id, 0))
             pool.remove(best)

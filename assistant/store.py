@@ -265,8 +265,11 @@ class Store:
         return self.collection.count()
 
     # ---- writes ---------------------------------------------------------------------------
-    def add(self, records: list[PassageRecord], embeddings: np.ndarray | None = None) -> None:
-        """Upsert passages; ids are content-derived, so a retry never duplicates."""
+    def add(self, records: list[PassageRecord], *, second_only: bool = False) -> None:
+        """Upsert passages; ids are content-derived, so a retry never duplicates.
+
+        ``second_only`` fills the second view for passages the main collection
+        already holds (a store built without it), without embedding them again."""
         if not records:
             return
         texts = [r.text for r in records]
@@ -279,13 +282,13 @@ class Store:
             )
             for r in records
         ]
-        if embeddings is None:
-            embeddings = self.embedder.embed_array(inputs, is_query=False)
         # the second view first: a passage is only visible once the main collection has it
         if self.second_collection is not None:
             second = self.second.embed_array(inputs, is_query=False)
             self.second_collection.upsert(ids=ids, metadatas=[{"statement_id": m["statement_id"]} for m in metas], embeddings=second)
-        self.collection.upsert(ids=ids, documents=texts, metadatas=metas, embeddings=embeddings)
+        if not second_only:
+            embeddings = self.embedder.embed_array(inputs, is_query=False)
+            self.collection.upsert(ids=ids, documents=texts, metadatas=metas, embeddings=embeddings)
         self._generation += 1
 
     def delete_statements(self, statement_ids: Iterable[str]) -> None:
