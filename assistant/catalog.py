@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from assistant.aliases import place_mentions, place_name_spellings
 from assistant.evidence import Filters
@@ -29,6 +29,7 @@ GENERIC_ACRONYMS = frozenset({"AI", "ML", "IT", "ICT", "AGI", "R&D", "EU", "UN",
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z&]*[A-Z]\b")
+PLACE_ONLY_SHARE = 0.5  # weight of a place-only match next to an outright name
 
 
 def _whole(name: str) -> re.Pattern[str]:
@@ -43,13 +44,33 @@ def _words(text: str) -> set[str]:
 
 @dataclass
 class Mentions:
-    """Organisations and documents a question names (exact stored names)."""
+    """Organisations and documents a question names (exact stored names).
+
+    ``by_place`` holds the names matched only through a place word ("German"
+    -> every German body): when the question also names a body outright
+    ("vzbv"), those broad matches should count for less than the named one.
+    """
 
     authors: set[str] = field(default_factory=set)
     documents: set[str] = field(default_factory=set)
+    by_place: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(self.authors or self.documents)
+
+    def strength(self, author: str | None, document: str | None) -> float:
+        """1 for a passage whose organisation or document the question names
+        outright, less for one matched only through a place the question
+        names beside outright names, 0 for one not named."""
+        named = [n for n, pool in ((author, self.authors), (document, self.documents)) if n and n in pool]
+        if not named:
+            return 0.0
+        if all(n in self.by_place for n in named) and self.specific():
+            return PLACE_ONLY_SHARE
+        return 1.0
+
+    def specific(self) -> bool:
+        return bool((self.authors | self.documents) - self.by_place)
 
 
 @dataclass
@@ -133,8 +154,11 @@ class Catalog:
         found = Mentions()
         for kind, pool in (("authors", self.authors), ("documents", self.documents)):
             for name in pool:
-                if _names_match(name, question, q_words, q_acronyms, places, rare):
+                how = _names_match(name, question, q_words, q_acronyms, places, rare)
+                if how:
                     getattr(found, kind).add(name)
+                    if how == "place":
+                        found.by_place.add(name)
         return found
 
     def _rare_words(self) -> set[str]:
@@ -164,23 +188,27 @@ def _name_acronyms(name: str) -> set[str]:
     return found - GENERIC_ACRONYMS
 
 
-def _names_match(name: str, question: str, q_words: set[str], q_acronyms: set[str], places: set[str], rare: set[str]) -> bool:
+def _names_match(
+    name: str, question: str, q_words: set[str], q_acronyms: set[str], places: set[str], rare: set[str]
+) -> Literal["name", "place", None]:
+    """How the question names ``name``: outright ("name"), only through a place
+    it mentions ("place"), or not at all (None)."""
     for acronym in _name_acronyms(name):
         if acronym in q_acronyms or (acronym.islower() and re.search(rf"(?<!\w){re.escape(acronym)}(?!\w)", question)):
-            return True
+            return "name"
     own_rare = _words(name) & rare
     if own_rare and len(own_rare & q_words) >= min(2, len(own_rare)):
-        return True
+        return "name"
     if any(run in question for run in _CJK_RUN.findall(name) if len(run) >= 3):
-        return True
+        return "name"
     for title in re.findall(r"《([^》]+)》", question):
         if len(title) >= 3 and title in name:
-            return True
+            return "name"
     low = name.casefold()
     for place in places:
         for spelling in place_name_spellings(place):
             if not any("\u3040" <= ch <= "\u9fff" for ch in spelling) and re.search(
                 rf"(?<![\w]){re.escape(spelling.casefold())}(?![\w])", low
             ):
-                return True
-    return False
+                return "place"
+    return None

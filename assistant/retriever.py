@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant.catalog import Catalog, Mentions
-from assistant.coverage import missing_titles
+from assistant.coverage import fold, missing_titles
 from assistant.evidence import Filters, Passage
 from assistant.lexical import LexicalIndex
 from assistant.settings import Settings
@@ -91,7 +91,7 @@ class _Index:
         names = list(self.catalog.authors) + list(self.catalog.documents)
         # author and document together: "OECD Recommendation" names the OECD's Recommendation
         self.statement_names = sorted({f"{r.meta.get('author', '')} {r.meta.get('document', '')}" for r in self.rows})
-        self.corpus_text = "\n".join(names + [r.text for r in self.rows]).lower()
+        self.corpus_text = fold("\n".join(names + [r.text for r in self.rows]))
         # reference vectors for each query's z-scores (the first 1,000 stored: enough for a mean and spread)
         self.sample = store.sample_vectors(1000)
         self.second_sample = store.sample_vectors(1000, second=True) if store.second_collection else None
@@ -199,8 +199,7 @@ class Retriever:
             meta = candidates[pid].meta
             if years and meta.get("year") in years:
                 fused[j] += self.fusion.year
-            if meta.get("author") in mentions.authors or meta.get("document") in mentions.documents:
-                fused[j] += self.fusion.mention
+            fused[j] += self.fusion.mention * mentions.strength(meta.get("author"), meta.get("document"))
         order = np.argsort(-fused)
         passages = [
             to_passage(ids[j], candidates[ids[j]].text, candidates[ids[j]].meta, score=float(fused[j]), dense=float(dense[j]))

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 
 from assistant.cli import main
 from assistant.context import Charter
+from assistant.coverage import missing_titles
 from assistant.embedders import CharterEmbeddings, make_embedder, make_second_embedder
 from assistant.evidence import Filters
 from assistant.lexical import LexicalIndex, tokenize
@@ -264,6 +265,31 @@ def test_named_organisation_or_document_ranks_first(fx, question, field, value):
     assert getattr(fx.retriever.search(question).passages[0], field) == value
 
 
+def test_no_stored_name_is_reported_missing(fx):
+    """Every organisation and document in the store, asked about by name, is held."""
+    index = fx.retriever.index
+    names = list(index.catalog.documents) + list(index.catalog.authors)
+    assert names
+    flagged = {
+        name: missing_titles(f"What does the {name} say about accountability?", index.corpus_text, index.statement_names)
+        for name in names
+    }
+    assert {name: m for name, m in flagged.items() if m} == {}
+
+
+
+def test_place_only_match_counts_less_beside_an_outright_name(fx):
+    """A place matches every body of that country; "OECD" names one: the named
+    one gets the full mention weight, a body matched only by place gets less."""
+    catalog = fx.retriever.catalog
+    uk = "Department for Science, Innovation and Technology, United Kingdom"
+    named = catalog.mentions("How do the OECD and British regulators treat risk?")
+    by_place = catalog.mentions("How do British regulators treat risk?")
+    assert named.strength(OECD, None) == 1.0
+    assert named.strength(uk, None) == pytest.approx(0.5)
+    assert by_place.strength(uk, None) == 1.0  # the place is all the question names
+    assert named.strength("Nobody in particular", None) == 0.0
+
 # ---------------------------------------------------------------------------- filters
 
 FILTER_QUESTION = "What should organisations do to manage the risks of AI systems?"
@@ -395,11 +421,17 @@ def test_off_topic_question_abstains(request, store, method):
 
 @pytest.mark.parametrize("method", _abstention_methods())
 @pytest.mark.parametrize("store", ["seed", "fx"])
-def test_question_about_an_absent_text_abstains_naming_it(request, store, method):
+@pytest.mark.parametrize("question, name", [
+    ("What fines does the Atlantis AI Safety Act impose?", "Atlantis AI Safety Act"),
+    # "AI process" is ordinary prose; the place word in the title is what the corpus lacks
+    ("What did the Atlantis AI Process ask of model developers?", "Atlantis AI Process"),
+    ("What does Atlantis bill SB 9999 require of frontier model developers?", "SB 9999"),
+])
+def test_question_about_an_absent_text_abstains_naming_it(request, store, method, question, name):
     charter = request.getfixturevalue(store)
-    result = charter.retriever.search("What fines does the Atlantis AI Safety Act impose?", method=method)
+    result = charter.retriever.search(question, method=method)
     assert result.abstain
-    assert "Atlantis AI Safety Act" in (result.reason or "")
+    assert name in (result.reason or "")
 
 
 _ZH_WEATHER = pytest.mark.xfail(strict=True, reason=(
@@ -436,6 +468,7 @@ def test_chinese_question_about_an_absent_text_abstains_naming_it(request, store
     ("seed", "What do the IDAIS statements ask governments to do?"),
     ("fx", CANADA_QUESTION),
     ("fx", "What do the Asilomar AI Principles say about an arms race?"),
+    ("fx", "What does the Montreal Declaration say about democratic participation?"),  # stored as "Montréal"
 ])
 def test_answerable_question_does_not_abstain(request, store, question, method):
     charter = request.getfixturevalue(store)
