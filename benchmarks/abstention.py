@@ -17,10 +17,8 @@ or the relevance floors is a measured choice.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
 
-from common import charter_with_corpus, need_shared
+from common import bench_charter, store_arguments
 
 ABSENT_EN = [
     "What does the Bletchley Declaration say about frontier AI risks?",
@@ -53,13 +51,11 @@ def share_abstained(charter, questions: list[str]) -> tuple[int, int, list[str]]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, default=Path.home() / ".cache" / "charter-bench-store")
+    parser = store_arguments(__doc__)
     args = parser.parse_args()
-    need_shared()
     from assistant.coverage import missing_titles
 
-    charter = charter_with_corpus(args.store)
+    charter = bench_charter(args)
     print(f"{'group':<34} {'abstained':>9}")
     for name, questions in (("absent texts (English)", ABSENT_EN), ("absent texts (Chinese)", ABSENT_ZH),
                             ("off-topic", OFF_TOPIC)):

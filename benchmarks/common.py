@@ -3,6 +3,7 @@ the default corpus plus the Worldwide AI Ethics statements."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -30,3 +31,16 @@ def charter_with_corpus(store: Path):
         report = charter.ingest([ROOT / "corpus", WAIE], progress=False)
         print(f"(ingested {report.statements} statements in {time.perf_counter() - started:.1f} s)")
     return charter
+
+
+def store_arguments(doc: str) -> argparse.ArgumentParser:
+    """The parser every store-based benchmark starts from: ``--store DIR``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=Path.home() / ".cache" / "charter-bench-store")
+    return parser
+
+
+def bench_charter(args: argparse.Namespace):
+    """Check ../shared is there, then open (and fill if needed) the benchmark store."""
+    need_shared()
+    return charter_with_corpus(args.store)

@@ -5,13 +5,11 @@
 
 from __future__ import annotations
 
-import argparse
 import resource
 import statistics
 import time
-from pathlib import Path
 
-from common import DEV, charter_with_corpus, need_shared
+from common import DEV, bench_charter, store_arguments
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -20,14 +18,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, default=Path.home() / ".cache" / "charter-bench-store")
+    parser = store_arguments(__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    need_shared()
     from assistant.evaluate import load_questions
 
-    charter = charter_with_corpus(args.store)
+    charter = bench_charter(args)
     questions = [q["question"] for q in load_questions(DEV)]
     started = time.perf_counter()
     charter.retriever.search("warm-up question about AI safety")

@@ -9,11 +9,9 @@ choice, not a guess.  The store (default: a cache folder) is built once.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import replace
-from pathlib import Path
 
-from common import DEV, charter_with_corpus, need_shared
+from common import DEV, bench_charter, store_arguments
 
 VARIANTS = {
     "defaults": {},
@@ -31,14 +29,12 @@ VARIANTS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, default=Path.home() / ".cache" / "charter-bench-store")
+    parser = store_arguments(__doc__)
     args = parser.parse_args()
-    need_shared()
     from assistant.evaluate import evaluate_retriever, load_questions
     from assistant.retriever import Fusion
 
-    charter = charter_with_corpus(args.store)
+    charter = bench_charter(args)
     questions = load_questions(DEV)
     base = Fusion()
     print(f"{'variant':<18} {'recall@5':>8} {'MRR@10':>7} {'nDCG@10':>8} {'abstain':>8}")
