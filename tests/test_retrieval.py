@@ -277,7 +277,6 @@ def test_no_stored_name_is_reported_missing(fx):
     assert {name: m for name, m in flagged.items() if m} == {}
 
 
-
 def test_place_only_match_counts_less_beside_an_outright_name(fx):
     """A place matches every body of that country; "OECD" names one: the named
     one gets the full mention weight, a body matched only by place gets less."""
@@ -289,6 +288,7 @@ def test_place_only_match_counts_less_beside_an_outright_name(fx):
     assert named.strength(uk, None) == pytest.approx(0.5)
     assert by_place.strength(uk, None) == 1.0  # the place is all the question names
     assert named.strength("Nobody in particular", None) == 0.0
+
 
 # ---------------------------------------------------------------------------- filters
 
@@ -423,7 +423,7 @@ def test_off_topic_question_abstains(request, store, method):
 @pytest.mark.parametrize("store", ["seed", "fx"])
 @pytest.mark.parametrize("question, name", [
     ("What fines does the Atlantis AI Safety Act impose?", "Atlantis AI Safety Act"),
-    # "AI process" is ordinary prose; the place word in the title is what the corpus lacks
+    # "AI process" may be ordinary prose; the title's own word "Atlantis" is what the corpus lacks
     ("What did the Atlantis AI Process ask of model developers?", "Atlantis AI Process"),
     ("What does Atlantis bill SB 9999 require of frontier model developers?", "SB 9999"),
 ])
