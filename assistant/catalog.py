@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from assistant.aliases import place_mentions, place_name_spellings
@@ -150,7 +151,7 @@ class Catalog:
         q_words = _proper_words(question)
         q_acronyms = set(_ACRONYM.findall(question)) - GENERIC_ACRONYMS
         places = place_mentions(question)
-        rare = self._rare_words()
+        rare = self.rare_words
         found = Mentions()
         for kind, pool in (("authors", self.authors), ("documents", self.documents)):
             for name in pool:
@@ -161,8 +162,9 @@ class Catalog:
                         found.by_place.add(name)
         return found
 
-    def _rare_words(self) -> set[str]:
-        """Name words that single out a few organisations or documents."""
+    @cached_property
+    def rare_words(self) -> set[str]:
+        """Name words that single out a few organisations or documents (once per catalog, not per question)."""
         df: Counter[str] = Counter()
         for name in list(self.authors) + list(self.documents):
             df.update(_words(name))

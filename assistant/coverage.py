@@ -67,7 +67,9 @@ def named_codes(question: str) -> list[str]:
 def missing_titles(question: str, corpus_text: str, names: list[str]) -> list[str]:
     """Titles and codes the question names that the corpus does not hold.
 
-    ``corpus_text`` is the stored names and texts, passed through ``fold``.
+    ``corpus_text`` (the stored names and texts) and ``names`` (one
+    "author document" string per stored statement) come already passed through
+    ``fold``: the retriever prepares them once per store, not per question.
     A title is held when one stored name holds all its distinctive words (so
     "OECD Recommendation" finds "OECD, Recommendation of the Council"), or
     when its last two words ("Action Summit", "Basic Act": what makes a title
@@ -75,12 +77,11 @@ def missing_titles(question: str, corpus_text: str, names: list[str]) -> list[st
     words: "Hiroshima AI Process" is not held because some text speaks of an
     "AI process".  A code is held when it occurs with or without its space.
     """
-    folded_names = [fold(n) for n in names]
     missing = []
     for title in named_titles(question):
         words = fold(title).split()
         distinctive = [w for w in words if w not in _GENERIC]
-        if distinctive and any(all(_has_phrase(w, name) for w in distinctive) for name in folded_names):
+        if distinctive and any(all(_has_phrase(w, name) for w in distinctive) for name in names):
             continue
         own = [w for w in distinctive if w not in _HEADS]
         if _has_phrase(" ".join(words[-2:]), corpus_text) and all(_has_phrase(w, corpus_text) for w in own):

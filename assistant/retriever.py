@@ -90,7 +90,7 @@ class _Index:
         self.catalog = Catalog.from_metadatas([r.meta for r in self.rows], store.embedder.model_id)
         names = list(self.catalog.authors) + list(self.catalog.documents)
         # author and document together: "OECD Recommendation" names the OECD's Recommendation
-        self.statement_names = sorted({f"{r.meta.get('author', '')} {r.meta.get('document', '')}" for r in self.rows})
+        self.statement_names = sorted({fold(f"{r.meta.get('author', '')} {r.meta.get('document', '')}") for r in self.rows})
         self.corpus_text = fold("\n".join(names + [r.text for r in self.rows]))
         # reference vectors for each query's z-scores (the first 1,000 stored: enough for a mean and spread)
         self.sample = store.sample_vectors(1000)

@@ -19,11 +19,11 @@ CORPUS = fold(
         "California bill SB-1047 was debated at length.",
     ])
 )
-NAMES = [
+NAMES = [fold(name) for name in (
     "Université de Montréal Montreal Declaration for a Responsible Development of Artificial Intelligence",
     "OECD OECD, Recommendation of the Council on Artificial Intelligence",
     "Future of Life Institute Asilomar AI Principles",
-]
+)]
 
 
 def test_fold_drops_accents_and_case():
