@@ -17,32 +17,32 @@ class Charter:
 
     @cached_property
     def embedder(self):
-        from assistant.embedders import make_embedder
+        from assistant.index.embedders import make_embedder
 
         return make_embedder(self.settings)
 
     @cached_property
     def store(self):
-        from assistant.embedders import make_second_embedder
-        from assistant.store import Store
+        from assistant.index.embedders import make_second_embedder
+        from assistant.index.store import Store
 
         return Store(self.settings, self.embedder, make_second_embedder(self.settings))
 
     @cached_property
     def retriever(self):
-        from assistant.retriever import Retriever
+        from assistant.retrieval.retriever import Retriever
 
         return Retriever(self.store, self.settings)
 
     @cached_property
     def answerer(self):
-        from assistant.answerer import Answerer
+        from assistant.answer.answerer import Answerer
 
         return Answerer(self.retriever, self.settings)
 
     def ingest(self, paths, **kwargs):
-        """Ingest with the settings' chunking; see assistant.indexing.ingest."""
-        from assistant.indexing import ingest
+        """Ingest with the settings' chunking; see assistant.index.sync.ingest."""
+        from assistant.index.sync import ingest
 
         kwargs.setdefault("chunk_chars", self.settings.chunk_chars)
         kwargs.setdefault("chunk_overlap", self.settings.chunk_overlap)

@@ -20,7 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from assistant.evidence import Passage
+from core.model import Passage
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:

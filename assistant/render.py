@@ -3,7 +3,7 @@ from the UI, and for anyone pasting a cited draft into a brief."""
 
 from __future__ import annotations
 
-from assistant.evidence import Answer, Source
+from core.model import Answer, Source
 
 WAIE_ATTRIBUTION = (
     "Worldwide AI Ethics dataset: N. K. Corrêa et al., “Worldwide AI ethics: A review of 200 guidelines and "

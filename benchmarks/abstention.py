@@ -53,7 +53,7 @@ def share_abstained(charter, questions: list[str]) -> tuple[int, int, list[str]]
 def main() -> None:
     parser = store_arguments(__doc__)
     args = parser.parse_args()
-    from assistant.coverage import missing_titles
+    from assistant.retrieval.coverage import missing_titles
 
     charter = bench_charter(args)
     print(f"{'group':<34} {'abstained':>9}")

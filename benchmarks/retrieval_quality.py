@@ -2,7 +2,7 @@
 
     python benchmarks/retrieval_quality.py [--store DIR]
 
-Each row changes one weight of assistant.retriever.Fusion and prints
+Each row changes one weight of assistant.retrieval.retriever.Fusion and prints
 recall@5 / MRR@10 / abstention accuracy, so a change of weights is a measured
 choice, not a guess.  The store (default: a cache folder) is built once.
 """
@@ -32,7 +32,7 @@ def main() -> None:
     parser = store_arguments(__doc__)
     args = parser.parse_args()
     from assistant.evaluate import evaluate_retriever, load_questions
-    from assistant.retriever import Fusion
+    from assistant.retrieval.retriever import Fusion
 
     charter = bench_charter(args)
     questions = load_questions(DEV)

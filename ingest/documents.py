@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ingest.reader import read_bytes, read_text
-from ingest.records import IngestError, ParseIssue, ParseResult, Statement
+from core.model import IngestError, ParseIssue, ParseResult, Statement
 from ingest.tabular import json_safe, normalise_date, statement_from_record
 
 # CJK ideographs, kana, Hangul and full-width punctuation: no spaces between them.

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 
 from ingest.dates import parse_date
 from ingest.language import detect_lang, is_mostly_cjk
-from ingest.records import IngestError, ParseIssue, ParseResult, Statement
+from core.model import IngestError, ParseIssue, ParseResult, Statement
 
 # ---------------------------------------------------------------- line kinds
 BLANK = "blank"

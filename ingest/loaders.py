@@ -16,7 +16,7 @@ from typing import Callable
 
 from ingest.documents import load_html, load_markdown, load_pdf, parse_plain_text
 from ingest.reader import read_text
-from ingest.records import IngestError, ParseResult
+from core.model import IngestError, ParseResult
 from ingest.tabular import load_csv, load_jsonl
 
 Loader = Callable[[Path], ParseResult]

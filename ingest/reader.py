@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from ingest.records import IngestError
+from core.model import IngestError
 
 # BOMs, longest first: the UTF-32-LE BOM starts with the UTF-16-LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (

@@ -9,7 +9,7 @@ of English and Chinese sentences, then clauses, and only then spaces.
 
 from __future__ import annotations
 
-from ingest.records import PassageRecord, Statement
+from core.model import PassageRecord, Statement
 
 # Zero-width patterns (lookbehind) so the punctuation stays with its sentence;
 # keep_separator="end" keeps any following whitespace with the sentence too.

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from ingest.reader import read_text
-from ingest.records import IngestError, ParseIssue, ParseResult, Statement
+from core.model import IngestError, ParseIssue, ParseResult, Statement
 
 _TEXT_FIELDS = ("author", "document", "section", "url", "lang", "date_text")
 _KNOWN = frozenset({"text", "id", "date", "page", "extra", *_TEXT_FIELDS})

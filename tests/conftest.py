@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.embedders import CharterEmbeddings, make_embedder, make_second_embedder
+from assistant.index.embedders import CharterEmbeddings, make_embedder, make_second_embedder
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -109,7 +109,7 @@ def store_factory(settings_factory, recording_embedders) -> Callable[..., Any]:
     """``make(settings=None, **overrides) -> Store`` opened with recording embedders
     (``store.embedder.calls``, ``store.second.calls``).  Open it twice on the same
     settings to play two separate runs."""
-    from assistant.store import Store
+    from assistant.index.store import Store
 
     def make(settings: Settings | None = None, **overrides: Any):
         settings = settings or settings_factory(**overrides)
@@ -194,7 +194,7 @@ def default_corpus() -> Path:
 @dataclass
 class SeededStore:
     settings: Settings
-    store: Any  # assistant.store.Store with RecordingEmbedders
+    store: Any  # assistant.index.store.Store with RecordingEmbedders
     report: Any  # the IngestReport of the one ingest
     corpus: Path
 
@@ -207,8 +207,8 @@ class SeededStore:
 def seeded_store(tmp_path_factory, recording_embedders, default_corpus) -> SeededStore:
     """An embedded store with the default corpus ingested once (default models).
     Read-only: tests that write must build their own store."""
-    from assistant.indexing import ingest
-    from assistant.store import Store
+    from assistant.index.sync import ingest
+    from assistant.index.store import Store
 
     settings = Settings(store=tmp_path_factory.mktemp("seeded") / "store", llm_backend="none")
     main, second = recording_embedders(settings)
@@ -241,7 +241,7 @@ def cli_invoke(args: list[Any], **env: str):
     Charter environment plus ``env`` (no LLM unless asked)."""
     from click.testing import CliRunner
 
-    from assistant.cli import main
+    from ui.cli import main
 
     clean: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("CHARTER_", "OPENAI_"))}
     clean.update({"CHARTER_LLM_BACKEND": "none", **env})

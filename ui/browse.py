@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from assistant.catalog import Catalog
-from assistant.evidence import Passage, Source
+from assistant.retrieval.catalog import Catalog
+from core.model import Passage, Source
 from ui.cards import esc, link_html, meta_line, waie_note
 from ui.runtime import StatementInfo
 
 if TYPE_CHECKING:
-    from assistant.store import StoredPassage
+    from assistant.index.store import StoredPassage
 
 ALL = "(all)"
 
@@ -129,7 +129,7 @@ def stitch(rows: list[StoredPassage]) -> str:
 
 def statement_html(rows: list[StoredPassage]) -> str:
     """Full text and citation of one statement; every field escaped."""
-    from assistant.store import to_passage  # chromadb: imported once the store is open anyway
+    from assistant.index.store import to_passage  # chromadb: imported once the store is open anyway
 
     if not rows:
         return '<div class="charter-empty">No such statement in the store.</div>'

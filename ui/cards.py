@@ -14,9 +14,9 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from assistant.evidence import Answer, Passage, Quote, Source
+from core.model import Answer, Passage, Quote, Source
 from assistant.render import WAIE_ATTRIBUTION, also_in_groups, is_waie
-from assistant.verify import UNVERIFIED_LABEL
+from assistant.answer.verify import UNVERIFIED_LABEL
 
 # the verifier's marker syntax: [3], [1, 2], [1-3], [1; 4]
 MARKER = re.compile(r"\[(\d{1,4}(?:\s*[-–—,;]\s*\d{1,4})*)\]")

@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.evidence import Answer, Filters
+from core.model import Answer, Filters
 from ui.browse import Example
 from ui.cards import EMPTY_PANEL, answer_message
 from ui.export import export_files, last_answer_markdown

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.evidence import Answer, Filters
+from core.model import Answer, Filters
 from ui.cards import answer_message, markdown_text, sources_panel
 
 

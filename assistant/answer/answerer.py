@@ -1,0 +1,135 @@
+"""From a question to a cited answer: rewrite a follow-up, retrieve, then let
+the LLM write (verified afterwards) or, without one, compose quotes offline.
+
+When the LLM fails in any way (refused key, rate limit, server error, timeout,
+garbage stream) the user still gets the offline answer for the same question,
+with a one-line reason on top, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cached_property
+
+import numpy as np
+
+from core.model import Answer, Filters, Mode, Passage
+from assistant.answer.followup import rewrite
+from assistant.answer.offline import compose
+from assistant.retrieval.retriever import Retriever, SearchResult
+from assistant.settings import Settings
+
+MODE_K = {"ask": None, "summary": 8, "compare": 3}  # None: the settings' top_k
+
+
+class Answerer:
+    """The one entry point the CLI and the UI call to answer."""
+
+    def __init__(self, retriever: Retriever, settings: Settings, llm_answerer=None):
+        self.retriever = retriever
+        self.settings = settings
+        self._llm = llm_answerer
+
+    @cached_property
+    def llm(self):
+        """The LLM answerer, or None when none is configured (or it cannot be built)."""
+        if self._llm is not None:
+            return self._llm
+        if not self.settings.llm_enabled:
+            return None
+        from assistant.answer.llm import LLMError
+        from assistant.answer.llm_answer import LLMAnswerer
+
+        try:
+            return LLMAnswerer.from_settings(self.settings)
+        except LLMError:
+            return None
+
+    @property
+    def backend_label(self) -> str:
+        return self.llm.llm.describe() if self.llm else "offline quotes (no LLM configured)"
+
+    # ---- public --------------------------------------------------------------------------------
+    def stream(
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        *,
+        mode: Mode = "ask",
+        filters: Filters | None = None,
+        k: int | None = None,
+        targets: list[str] | None = None,
+    ) -> Iterator[Answer]:
+        """Partial answers (``done=False``) while an LLM writes, then the final one."""
+        query = self._standalone(question, history)
+        k = k or MODE_K.get(mode) or self.settings.top_k
+        if mode == "compare" and targets and len(targets) >= 2:
+            by_target, passages, result = self._compare_passages(query, targets, k, filters)
+        else:
+            by_target, mode = None, ("ask" if mode == "compare" else mode)
+            result = self.retriever.search(query, k=k, filters=filters)
+            passages = result.passages
+        notice = None
+        if self.llm is not None and passages and not result.abstain:
+            from assistant.answer.llm import LLMError
+
+            try:
+                for update in self.llm.stream(question, passages, mode=mode, history=history, targets=targets if by_target else None):
+                    update.standalone_query = query
+                    yield update
+                return
+            except LLMError as err:
+                notice = f"The LLM could not answer ({err.reason}); showing the offline quote answer instead."
+        answer = compose(question, passages, mode=mode, scorer=self._scorer(query), abstain_reason=result.reason if result.abstain else None,
+                         targets=by_target, notice=notice)
+        answer.standalone_query = query
+        yield answer
+
+    def answer(self, question: str, history: list[dict] | None = None, **kwargs) -> Answer:
+        final = None
+        for final in self.stream(question, history, **kwargs):
+            pass
+        assert final is not None
+        return final
+
+    # ---- parts ---------------------------------------------------------------------------------
+    def _standalone(self, question: str, history: list[dict] | None) -> str:
+        if not history:
+            return question
+        if self.llm is not None:
+            from assistant.answer.llm import LLMError
+
+            try:
+                return self.llm.rewrite_followup(history, question)
+            except LLMError:
+                pass
+        return rewrite(history, question)
+
+    def _compare_passages(self, query: str, targets: list[str], k: int, filters: Filters | None
+                          ) -> tuple[dict[str, list[Passage]], list[Passage], SearchResult]:
+        """The best passages of each target on the topic, side by side."""
+        catalog = self.retriever.catalog
+        base = filters or Filters()
+        by_target: dict[str, list[Passage]] = {}
+        merged: list[Passage] = []
+        last = None
+        for target in targets:
+            authors = [a for a in catalog.resolve([target], "author") if a in catalog.authors]
+            documents = [] if authors else catalog.resolve([target], "document")
+            scoped = Filters(authors=authors or base.authors, documents=documents or base.documents,
+                             since=base.since, until=base.until, lang=base.lang)
+            last = self.retriever.search(query, k=k, filters=scoped)
+            by_target[target] = list(last.passages)
+            merged.extend(p for p in last.passages if p.id not in {m.id for m in merged})
+        result = SearchResult(query, merged, abstain=not merged, reason=None if merged else "No passage from these targets.")
+        return by_target, merged, result
+
+    def _scorer(self, query: str):
+        """Scores sentences against the query, with the fastest embedder at hand."""
+        embedder = self.retriever.store.second or self.retriever.store.embedder
+
+        def score(sentences: list[str]) -> np.ndarray:
+            q = embedder.embed_array([query], is_query=True)[0]
+            return embedder.embed_array(sentences, is_query=False) @ q
+
+        return score

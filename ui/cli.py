@@ -1,0 +1,246 @@
+"""The ``charter`` command: ingest, inspect, search, ask, evaluate and serve.
+
+Every sub-command builds one Settings (environment + optional charter.toml) and
+hands it down; options given on the command line override it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.settings import Settings
+
+
+def _charter(ctx: click.Context):
+    from assistant.context import Charter
+
+    return Charter(ctx.obj["settings"])
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(f"charter: {message}", err=True)
+    sys.exit(code)
+
+
+class _Group(click.Group):
+    """Turns a store that cannot be used as asked (another model, ...) into a message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Exception as err:
+            store = sys.modules.get("assistant.index.store")  # not imported: no StoreError (keeps `config` fast)
+            if store is None or not isinstance(err, store.StoreError):
+                raise
+            _fail(str(err))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", type=click.Path(path_type=Path), help="Store folder (CHARTER_STORE).")
+@click.option("--chroma-url", help="Chroma server URL (CHARTER_CHROMA_URL).")
+@click.version_option(package_name="charter")
+@click.pass_context
+def main(ctx: click.Context, store: Path | None, chroma_url: str | None) -> None:
+    """Charter: answers about AI-governance texts, as verbatim quotes with citations."""
+    overrides = {k: v for k, v in {"store": store, "chroma_url": chroma_url}.items() if v}
+    try:
+        ctx.obj = {"settings": Settings(**overrides)}
+    except Exception as err:  # noqa: BLE001 - a bad setting is the user's to fix, not a traceback
+        _fail(f"invalid settings: {err}")
+
+
+@main.command()
+@click.pass_context
+def config(ctx: click.Context) -> None:
+    """Print the effective settings (secrets masked)."""
+    for key, value in ctx.obj["settings"].masked().items():
+        click.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True, help="Remove stored statements their files no longer hold.")
+@click.option("--dry-run", is_flag=True, help="Parse only; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: one JSON record per line.")
+@click.option("--rebuild", is_flag=True, help="Drop the collection first (e.g. after changing the model).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, dry_run: bool, as_json: bool, rebuild: bool, quiet: bool) -> None:
+    """Parse statement files (default: the corpus/ folder) into the store."""
+    settings: Settings = ctx.obj["settings"]
+    targets = list(paths) or [settings.corpus]
+    if dry_run:
+        _dry_run(targets, as_json)
+        return
+    from assistant.index.store import drop_collections
+
+    if rebuild:  # before the store is opened: it may hold another model's vectors
+        drop_collections(settings)
+    report = _charter(ctx).ingest(targets, prune=prune, progress=not quiet)
+    for line in report.warnings:
+        click.echo(line, err=True)
+    for line in report.errors:
+        click.echo(line, err=True)
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+def _dry_run(targets: list[Path], as_json: bool) -> None:
+    from assistant.index.sync import IngestReport, parse_files
+
+    report = IngestReport()
+    for _path, statements in parse_files(targets, report):
+        for st in statements:
+            record = st.to_dict()
+            record["extra"] = {k: v for k, v in record["extra"].items() if not k.startswith("_")}
+            if as_json:
+                click.echo(json.dumps(record, ensure_ascii=False))
+            else:
+                click.echo(f"{st.source}:{st.line}  {st.author} | {st.document} | {st.date} | {st.section}")
+    for line in report.warnings + report.errors:
+        click.echo(line, err=True)
+    if not as_json:
+        click.echo(f"files read: {report.files_read}   statements found: {report.statements}")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """What the store holds: counts by author, document, year and language."""
+    from assistant.retrieval.catalog import Catalog
+
+    catalog = Catalog.from_store(_charter(ctx).store)
+    data = catalog.stats()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"store: {_charter(ctx).store.location}")
+    click.echo(f"statements: {data['statements']}   passages: {data['passages']}   model: {data['embedding_model']}")
+    for title, key in (("by author", "authors"), ("by document", "documents"), ("by year", "years"), ("by language", "languages")):
+        click.echo(f"\n{title}:")
+        for name, count in list(data[key].items())[:25]:
+            click.echo(f"  {count:5d}  {name}")
+        if len(data[key]) > 25:
+            click.echo(f"  ... and {len(data[key]) - 25} more")
+
+
+def _filters(author, document, since, until, lang):
+    from core.model import Filters
+
+    return Filters(authors=list(author), documents=list(document), since=since, until=until, lang=lang)
+
+
+def filter_options(func):
+    for option in reversed([
+        click.option("--author", multiple=True, help="Organisation (a part of its name is enough)."),
+        click.option("--document", multiple=True, help="Document title (a part of it is enough)."),
+        click.option("--since", type=int, help="From this year on."),
+        click.option("--until", type=int, help="Up to this year."),
+        click.option("--lang", help="Language of the statement text (en, zh, ...)."),
+    ]):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", "k", type=int, default=None, help="How many passages.")
+@filter_options
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def search(ctx, query, k, author, document, since, until, lang, as_json) -> None:
+    """Ranked passages for QUERY with their metadata and scores."""
+    charter = _charter(ctx)
+    result = charter.retriever.search(query, k=k or charter.settings.top_k, filters=_filters(author, document, since, until, lang))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    if result.abstain:
+        click.echo("(nothing in the store is close enough to this question; nearest passages below)\n")
+    for i, p in enumerate(result.passages, 1):
+        click.echo(f"[{i}] score {p.score:.3f}  {p.citation()}")
+        click.echo("    " + p.text[:400].replace("\n", " ") + ("…" if len(p.text) > 400 else ""))
+        for other in p.also_in:
+            kind = "also in" if other.get("same_text", True) else "near-identical version in"
+            click.echo(f"    {kind}: {other.get('author')}, {other.get('document')} ({other.get('date') or 'n.d.'})")
+        click.echo("")
+
+
+@main.command()
+@click.argument("question")
+@click.option("--mode", type=click.Choice(["ask", "summary", "compare"]), default="ask")
+@click.option("--target", "targets", multiple=True, help="compare: an organisation or document (twice or more).")
+@click.option("-k", "k", type=int, default=None)
+@filter_options
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def ask(ctx, question, mode, targets, k, author, document, since, until, lang, as_json) -> None:
+    """Answer QUESTION with verbatim quotes and numbered sources."""
+    charter = _charter(ctx)
+    filters = _filters(author, document, since, until, lang)
+    final = None
+    shown = ""  # streamed text already printed
+    for update in charter.answerer.stream(question, mode=mode, filters=filters, k=k, targets=list(targets)):
+        final = update
+        # print what an LLM adds; a partial text the verifier rewrote waits for the final answer
+        if not as_json and not update.done and update.text.startswith(shown):
+            click.echo(update.text[len(shown):], nl=False)
+            shown = update.text
+    if final is None:
+        _fail("no answer")
+    if as_json:
+        click.echo(json.dumps(final.to_dict(), ensure_ascii=False, indent=1))
+        return
+    from assistant.render import answer_markdown
+
+    if shown and final.text.startswith(shown):
+        click.echo(final.text[len(shown):] + "\n")
+        click.echo(answer_markdown(final, include_text=False))
+    else:
+        if shown:
+            click.echo("\n\n--- checked answer ---\n")
+        click.echo(answer_markdown(final))
+
+
+@main.command(name="eval")
+@click.argument("questions", type=click.Path(exists=True, path_type=Path))
+@click.option("-k", "k", type=int, default=5)
+@click.option("--retriever", "retrievers", multiple=True, type=click.Choice(["dense", "bm25", "hybrid"]),
+              help="Run these retrievers side by side (default: hybrid).")
+@click.option("--answers/--no-answers", default=True, help="Also answer each question and check its citations.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def evaluate(ctx, questions, k, retrievers, answers, as_json) -> None:
+    """Retrieval quality on a gold question file (recall@k, MRR@10, nDCG@10, abstention)."""
+    from assistant.evaluate import evaluate_file, format_report
+
+    charter = _charter(ctx)
+    try:
+        result = evaluate_file(charter, questions, k=k, retrievers=list(retrievers) or ["hybrid"], with_answers=answers)
+    except ValueError as err:
+        _fail(str(err))
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else format_report(result))
+
+
+@main.command()
+@click.option("--host", default=None, help="Default 127.0.0.1 (CHARTER_HOST).")
+@click.option("--port", type=int, default=None, help="Default 7860 (CHARTER_PORT).")
+@click.option("--share", is_flag=True, help="Ask Gradio for a public share link (off by default).")
+@click.option("--no-ingest", is_flag=True, help="Do not ingest the default corpus when the store is empty.")
+@click.pass_context
+def serve(ctx, host, port, share, no_ingest) -> None:
+    """Open the chat UI (ingests the default corpus on first start)."""
+    from ui.app import launch
+
+    settings: Settings = ctx.obj["settings"]
+    launch(_charter(ctx), host=host or settings.host, port=port or settings.port, share=share, ingest_if_empty=not no_ingest)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
