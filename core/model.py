@@ -10,7 +10,8 @@ back to the file to say where a quote comes from.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 
@@ -23,11 +24,12 @@ def stable_id(*parts: object) -> str:
     return h.hexdigest()[:20]
 
 
-@dataclass
-class Statement:
-    """One attributed statement, as parsed from a source file."""
+@dataclass(kw_only=True)
+class Citation:
+    """Where a text comes from: the fields every statement and passage carries,
+    defined here once.  Keyword-only, so the classes that extend it keep their
+    own required fields first (``Statement(text=...)``, ``Passage(id=...)``)."""
 
-    text: str
     author: str | None = None
     document: str | None = None
     date: str | None = None  # ISO: YYYY-MM-DD, YYYY-MM or YYYY
@@ -38,10 +40,45 @@ class Statement:
     source: str = ""  # file name the statement was read from
     line: int | None = None  # 1-based line where the text starts
     page: int | None = None  # for page-based files (PDF)
+
+    @property
+    def year(self) -> int | None:
+        """The year of ``date``: the one place it is parsed (the store keeps it to filter on)."""
+        return int(self.date[:4]) if self.date and self.date[:4].isdigit() else None
+
+    def citation(self) -> str:
+        """Human citation: Author, *Document* (date), section, p. N. URL"""
+        parts = [self.author or "Unknown author"]
+        if self.document:
+            parts.append(f"*{self.document}*")
+        if self.date or self.date_text:
+            parts.append(self.date or self.date_text or "")
+        if self.section:
+            parts.append(f"section “{self.section}”")
+        if self.page:
+            parts.append(f"p. {self.page}")
+        text = ", ".join(p for p in parts if p)
+        if self.url:
+            text += f". {self.url}"
+        return text
+
+
+#: the names of the citation fields, in order (for code that copies them generically)
+CITATION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Citation))
+
+
+@dataclass
+class Statement(Citation):
+    """One attributed statement, as parsed from a source file."""
+
+    text: str
     extra: dict[str, Any] = field(default_factory=dict)  # unknown input fields, kept
     id: str = ""  # filled by finalize() when the source gives none
+    # which statement this is regardless of wording (set when ingesting: the
+    # source's own id, else author + document + section + occurrence)
+    key: str = ""
 
-    def finalize(self) -> "Statement":
+    def finalize(self) -> Statement:
         """Fill the derived id from content and source name (not its folder)."""
         if not self.id:
             self.id = self.derived_id()
@@ -117,46 +154,28 @@ Mode = Literal["ask", "summary", "compare"]
 
 
 @dataclass
-class Passage:
-    """One retrieved passage with its metadata and retrieval score."""
+class AlsoIn:
+    """Another place a retrieved text stands, folded into that result: a word-for-word
+    copy (``same_text``) or a near-identical version (an interim and a final report)."""
+
+    author: str | None = None
+    document: str | None = None
+    date: str | None = None
+    id: str = ""  # passage id of the copy
+    same_text: bool = True
+
+
+@dataclass
+class Passage(Citation):
+    """One retrieved passage with its citation and retrieval score."""
 
     id: str  # passage id in the store: "<statement_id>:<chunk>"
     statement_id: str
     text: str  # verbatim passage text
-    author: str | None = None
-    document: str | None = None
-    date: str | None = None  # ISO (YYYY-MM-DD, YYYY-MM or YYYY) or None
-    date_text: str | None = None
-    section: str | None = None
-    url: str | None = None
-    lang: str | None = None
-    source: str | None = None
-    line: int | None = None
-    page: int | None = None
     chunk: int = 0
     score: float = 0.0  # fused relevance; higher is better
     dense: float | None = None  # cosine similarity of the dense retriever
-    also_in: list[dict[str, Any]] = field(default_factory=list)  # same text elsewhere: author/document/date
-
-    @property
-    def year(self) -> int | None:
-        return int(self.date[:4]) if self.date and self.date[:4].isdigit() else None
-
-    def citation(self) -> str:
-        """Human citation: Author, *Document* (date), section, p. N. URL"""
-        parts = [self.author or "Unknown author"]
-        if self.document:
-            parts.append(f"*{self.document}*")
-        if self.date or self.date_text:
-            parts.append(self.date or self.date_text or "")
-        if self.section:
-            parts.append(f"section “{self.section}”")
-        if self.page:
-            parts.append(f"p. {self.page}")
-        text = ", ".join(p for p in parts if p)
-        if self.url:
-            text += f". {self.url}"
-        return text
+    also_in: list[AlsoIn] = field(default_factory=list)  # the same text elsewhere
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -222,6 +241,7 @@ class Filters:
 
     ``authors`` and ``documents`` are exact stored names (the retriever resolves
     partial names such as "Japan" to the stored ones before building the query).
+    An empty list means "any"; the terms combine with AND.
     """
 
     authors: list[str] = field(default_factory=list)
@@ -229,6 +249,48 @@ class Filters:
     since: int | None = None  # year, inclusive
     until: int | None = None  # year, inclusive
     lang: str | None = None
+    years: list[int] = field(default_factory=list)  # any of these years (a question's named years)
 
     def is_empty(self) -> bool:
-        return not (self.authors or self.documents or self.since or self.until or self.lang)
+        return not (self.authors or self.documents or self.since or self.until or self.lang or self.years)
+
+    def narrowed(self, *, authors: Iterable[str] = (), documents: Iterable[str] = (),
+                 years: Iterable[int] = ()) -> Filters | None:
+        """These filters AND the given names or years (each list empty = no change):
+        a query inside what the question names, still bounded by the user's filters.
+        None when the two cannot both hold (e.g. disjoint author lists)."""
+        narrowed = Filters(authors=list(self.authors), documents=list(self.documents), since=self.since,
+                           until=self.until, lang=self.lang, years=list(self.years))
+        for name, extra in (("authors", list(authors)), ("documents", list(documents)), ("years", list(years))):
+            if not extra:
+                continue
+            own = getattr(narrowed, name)
+            both = [v for v in own if v in extra] if own else extra
+            if not both:
+                return None
+            setattr(narrowed, name, both)
+        return narrowed
+
+
+# ---- the store as a listing: what the corpus browser shows ------------------------------
+
+
+@dataclass
+class StatementSummary:
+    """One stored statement as a list of the corpus shows it: who said it, in
+    which document, when, and how many passages it was split into (the full
+    text is fetched only when the statement is opened)."""
+
+    id: str
+    author: str
+    document: str
+    date: str
+    section: str
+    lang: str
+    year: str
+    passages: int = 1
+
+    def label(self) -> str:
+        bits = [self.author, self.document or "(untitled)", self.date or "n.d."]
+        text = " — ".join(bits)
+        return text + (f" · {self.section}" if self.section else "")

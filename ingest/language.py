@@ -22,6 +22,8 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from core.text import cjk_script_counts, without_cjk
+
 CJK_WEIGHT = 3
 MIN_CONFIDENCE = 0.3
 # Kana share of the CJK characters above which a text is Japanese (Chinese
@@ -44,11 +46,8 @@ def detect_lang(text: str | None) -> str | None:
 
 def script_counts(text: str) -> dict[str, int]:
     """Letters by script: han, kana, hangul, other (any other letter)."""
-    counts = {"han": 0, "kana": 0, "hangul": 0, "other": 0}
-    for char in text:
-        script = _script(char)
-        if script:
-            counts[script] += 1
+    counts: dict[str, int] = dict(cjk_script_counts(text))
+    counts["other"] = sum(1 for char in without_cjk(text) if char.isalpha())
     return counts
 
 
@@ -57,21 +56,6 @@ def is_mostly_cjk(text: str) -> bool:
     counts = script_counts(text)
     cjk = counts["han"] + counts["kana"] + counts["hangul"]
     return cjk > 0 and cjk * CJK_WEIGHT >= counts["other"]
-
-
-def _script(char: str) -> str | None:
-    """The script bucket of one character, None for digits/punctuation/space."""
-    code = ord(char)
-    if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF or 0xFF66 <= code <= 0xFF9D:
-        return "kana"
-    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
-        return "hangul"
-    if (0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF
-            or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FA1F):
-        return "han"
-    if char.isalpha():
-        return "other"
-    return None
 
 
 def _cjk_language(counts: dict[str, int]) -> str:
@@ -85,7 +69,7 @@ def _cjk_language(counts: dict[str, int]) -> str:
 
 def _without_cjk(text: str) -> str:
     """The text with CJK characters blanked, for the statistical model."""
-    return "".join(" " if _script(c) in ("han", "kana", "hangul") else c for c in text)
+    return without_cjk(text, " ")
 
 
 def _model_language(text: str) -> str | None:

@@ -1,5 +1,12 @@
 """Paths -> files -> statements: one entry point for every supported format.
 
+Each format is one module (``ingest/markdown.py``, ``ingest/pdf.py`` ...) with a
+``load_*(path) -> ParseResult`` function; this module maps file extensions to
+those functions.  The built-in formats are registered in one place, at the end
+of this module, so the list of what Charter reads is readable at a glance; a new
+format is one new module plus one ``register((".ext",), load_ext)`` call (from
+here, or from the new module itself).
+
 The loader is chosen by extension, except ``.txt``, which may be either the
 linking export format or ordinary prose: its content decides.  Folders are
 expanded so a whole corpus can be ingested with one path, quietly skipping
@@ -10,66 +17,53 @@ loadable or the user is told why not.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, KeysView
 from pathlib import Path
-from types import ModuleType
-from typing import Callable
 
-from ingest.documents import load_html, load_markdown, load_pdf, parse_plain_text
-from ingest.reader import read_text
 from core.model import IngestError, ParseResult
-from ingest.tabular import load_csv, load_jsonl
+from ingest.csv_files import load_csv
+from ingest.html import load_html
+from ingest.jsonl import load_jsonl
+from ingest.markdown import load_markdown
+from ingest.pdf import load_pdf
+from ingest.plain_text import parse_plain_text
+from ingest.reader import read_text
 
 Loader = Callable[[Path], ParseResult]
 
+_LOADERS: dict[str, Loader] = {}
 
-def _load_txt(path: Path) -> ParseResult:
-    """``.txt``: the linking export when it looks like one, else plain prose."""
-    text, _ = read_text(path)
-    export = _export_module()
-    if export is not None and export.looks_like_export(text):
-        return export.parse_export(text, str(path))
-    return parse_plain_text(text, str(path))
+#: the registered extensions (lower case, with the dot); a live view, so later registrations show
+SUPPORTED_SUFFIXES: KeysView[str] = _LOADERS.keys()
 
 
-def _export_module() -> ModuleType | None:
-    """ingest.linking_export, or None while it does not exist yet."""
-    try:
-        from ingest import linking_export
-    except ModuleNotFoundError as exc:
-        if exc.name != "ingest.linking_export":
-            raise
-        return None
-    return linking_export
+def register(suffixes: str | Iterable[str], loader: Loader) -> None:
+    """Load files with these extensions (``".md"`` or ``(".md", ".markdown")``) with ``loader``.
+
+    Extensions match case-insensitively; registering one again replaces its loader."""
+    for suffix in [suffixes] if isinstance(suffixes, str) else list(suffixes):
+        if not suffix.startswith(".") or len(suffix) < 2:
+            raise ValueError(f"a file extension starts with a dot: {suffix!r}")
+        _LOADERS[suffix.lower()] = loader
 
 
-_LOADERS: dict[str, Loader] = {
-    ".txt": _load_txt,
-    ".md": load_markdown,
-    ".markdown": load_markdown,
-    ".html": load_html,
-    ".htm": load_html,
-    ".pdf": load_pdf,
-    ".jsonl": load_jsonl,
-    ".ndjson": load_jsonl,
-    ".csv": load_csv,
-    ".tsv": load_csv,
-}
+def loader_for(path: Path) -> Loader:
+    """The loader for ``path``'s extension; IngestError when none is registered."""
+    loader = _LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise _unsupported(path)
+    return loader
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_LOADERS)
+
+def load_path(path: Path) -> ParseResult:
+    """Load one file with the loader for its extension."""
+    return loader_for(path)(path)
 
 
 def _unsupported(path: Path) -> IngestError:
     kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
     what = f"'{path.suffix}'" if path.suffix else "no extension"
     return IngestError(str(path), f"unsupported file type ({what}); supported: {kinds}")
-
-
-def load_path(path: Path) -> ParseResult:
-    """Load one file with the loader for its extension."""
-    loader = _LOADERS.get(path.suffix.lower())
-    if loader is None:
-        raise _unsupported(path)
-    return loader(path)
 
 
 def iter_files(paths: list[Path]) -> list[Path]:
@@ -119,3 +113,23 @@ def _folder_files(folder: Path) -> list[Path]:
             if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
                 files.append(Path(root) / name)
     return sorted(files, key=lambda f: f.relative_to(folder).parts)
+
+
+def load_txt(path: Path) -> ParseResult:
+    """``.txt``: the linking export when it looks like one, else plain prose."""
+    from ingest import linking_export  # on first use: it imports the date and language parsers
+
+    text, _ = read_text(path)
+    if linking_export.looks_like_export(text):
+        return linking_export.parse_export(text, str(path))
+    return parse_plain_text(text, str(path))
+
+
+# ---------------------------------------------------------------- built-in formats
+
+register(".txt", load_txt)
+register((".md", ".markdown"), load_markdown)
+register((".html", ".htm"), load_html)
+register(".pdf", load_pdf)
+register((".jsonl", ".ndjson"), load_jsonl)
+register((".csv", ".tsv"), load_csv)

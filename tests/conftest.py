@@ -121,7 +121,7 @@ def store_factory(settings_factory, recording_embedders) -> Callable[..., Any]:
 
 def charter_with_store(store) -> Any:
     """A Charter wired to an already opened Store (and its embedders)."""
-    from assistant.context import Charter
+    from assistant.service import Charter
 
     charter = Charter(store.settings)
     charter.embedder = store.embedder  # cached_property: an assignment replaces it

@@ -3,7 +3,7 @@
 
 They are stateless (a script passes its own ``history`` if it wants
 follow-ups) and go through the same Runtime as the UI, so they wait for the
-first-start ingestion and share the model lock.
+first-start ingestion and share the Charter service (and so its lock).
 """
 
 from __future__ import annotations
@@ -34,10 +34,9 @@ def make_api(runtime: Runtime):
         runtime.wait_ready()
         filters = make_filters(authors, documents, since, until, lang)
         final = None
-        stream = runtime.charter.answerer.stream(question, history or None, mode=mode, filters=filters,
-                                                 k=int(k) if k else None, targets=list(targets or []))
-        for final in runtime.locked(stream):
-            pass
+        for update in runtime.charter.stream(question, history or None, mode=mode, filters=filters,
+                                             k=int(k) if k else None, targets=list(targets or [])):
+            final = update
         if final is None:
             return {"error": "no answer"}
         data = final.to_dict()
@@ -48,8 +47,8 @@ def make_api(runtime: Runtime):
                since: int | None = None, until: int | None = None, lang: str | None = None) -> dict[str, Any]:
         """Ranked passages for a query, with their metadata and scores (as `charter search --json`)."""
         runtime.wait_ready()
-        result = runtime.search(query, k=int(k) if k else runtime.charter.settings.top_k,
-                                filters=make_filters(authors, documents, since, until, lang))
+        result = runtime.charter.search(query, k=int(k) if k else runtime.charter.settings.top_k,
+                                        filters=make_filters(authors, documents, since, until, lang))
         return result.to_dict()
 
     return ask, search

@@ -15,7 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.context import Charter
+from assistant.service import Charter
 from ui.api import make_api
 from ui.browse import ALL
 from ui.cards import EMPTY_PANEL

@@ -8,13 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from assistant.retrieval.catalog import Catalog
-from core.model import Passage, Source
+from core.model import CITATION_FIELDS, Passage, Source, Statement, StatementSummary
 from ui.cards import esc, link_html, meta_line, waie_note
-from ui.runtime import StatementInfo
 
 if TYPE_CHECKING:
-    from assistant.index.store import StoredPassage
+    from assistant.service import Catalog
 
 ALL = "(all)"
 
@@ -91,10 +89,10 @@ def overview_html(catalog: Catalog) -> str:
     )
 
 
-def filter_statements(statements: list[StatementInfo], author: str | None, year: str | None,
-                      document: str | None) -> list[StatementInfo]:
+def filter_statements(statements: list[StatementSummary], author: str | None, year: str | None,
+                      document: str | None) -> list[StatementSummary]:
     """The statements matching the browser's three pickers ('(all)' or empty = any)."""
-    def keep(s: StatementInfo) -> bool:
+    def keep(s: StatementSummary) -> bool:
         return ((not author or author == ALL or s.author == author)
                 and (not year or year == ALL or s.year == year)
                 and (not document or document == ALL or s.document == document))
@@ -113,30 +111,19 @@ def plain_citation(p: Passage) -> str:
     return text + (f". {p.url}" if p.url else "")
 
 
-def stitch(rows: list[StoredPassage]) -> str:
-    """The statement's text from its overlapping passages, each placed at its offset."""
-    text = ""
-    for row in sorted(rows, key=lambda r: r.meta.get("chunk", 0)):
-        start = row.meta.get("start")
-        if not text:
-            text = row.text
-        elif isinstance(start, int) and start <= len(text):
-            text = text[:start] + row.text
-        else:
-            text += ("\n\n" if isinstance(start, int) and start - len(text) >= 2 else " ") + row.text
-    return text
+def as_passage(statement: Statement) -> Passage:
+    """The statement as one passage, so it is shown and cited like a source card."""
+    citation = {name: getattr(statement, name) for name in CITATION_FIELDS}
+    return Passage(id=f"{statement.id}:0", statement_id=statement.id, text=statement.text, **citation)
 
 
-def statement_html(rows: list[StoredPassage]) -> str:
+def statement_html(statement: Statement | None, passages: int = 1) -> str:
     """Full text and citation of one statement; every field escaped."""
-    from assistant.index.store import to_passage  # chromadb: imported once the store is open anyway
-
-    if not rows:
+    if statement is None:
         return '<div class="charter-empty">No such statement in the store.</div>'
-    meta = rows[0].meta
-    passage = to_passage(rows[0].id, stitch(rows), meta)
+    passage = as_passage(statement)
     source = Source(n=0, passage=passage)
-    where = PurePath(str(meta.get("source") or "")).name
+    where = PurePath(statement.source or "").name
     return (
         f'<article class="charter-statement" data-statement="{esc(passage.statement_id)}">'
         f'<h3 class="charter-author">{esc(passage.author or "Unknown author")}</h3>'
@@ -144,6 +131,7 @@ def statement_html(rows: list[StoredPassage]) -> str:
         f'<div class="charter-fulltext">{esc(passage.text)}</div>'
         f"{link_html(passage.url)}"
         f'<div class="charter-citation"><b>Cite as:</b> {esc(plain_citation(passage))}</div>'
-        f'<div class="charter-fileinfo">File: {esc(where)} · {len(rows)} passage(s) · id {esc(passage.statement_id)}</div>'
+        f'<div class="charter-fileinfo">File: {esc(where)} · {passages} passage(s) · '
+        f'id {esc(passage.statement_id)}</div>'
         f"{waie_note(source)}</article>"
     )

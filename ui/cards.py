@@ -15,15 +15,11 @@ import re
 from urllib.parse import urlsplit
 
 from core.model import Answer, Passage, Quote, Source
+from core.text import CITATION_MARKER, quote_spans  # quote_spans: the verifier's own locator
 from assistant.render import WAIE_ATTRIBUTION, also_in_groups, is_waie
-from assistant.answer.verify import UNVERIFIED_LABEL
+from assistant.service import UNVERIFIED_LABEL
 
-# the verifier's marker syntax: [3], [1, 2], [1-3], [1; 4]
-MARKER = re.compile(r"\[(\d{1,4}(?:\s*[-–—,;]\s*\d{1,4})*)\]")
-_NUMBER = re.compile(r"\d{1,4}")
-_ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|\[\s*…\s*\]|\(\s*(?:\.\s*){3}\)|(?:\.\s*){3}|…)\s*")
-_FOLD = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'",
-                       "–": "-", "—": "-", "‐": "-", "‑": "-", "−": "-"})
+_NUMBER = re.compile(r"\d{1,4}")  # each number inside a marker
 _MARKDOWN_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "[": "\\[", "]": "\\]", "$": "&#36;"}
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _FLAGGED = re.compile(r"\*(" + re.escape(UNVERIFIED_LABEL) + r"[^*\n]*)\*")
@@ -92,7 +88,7 @@ def linked_markdown(text: str, turn: int, known: set[int]) -> str:
     """Answer text for the chat: escaped, with every ``[n]`` a link to its card."""
     out: list[str] = []
     last = 0
-    for m in MARKER.finditer(text):
+    for m in CITATION_MARKER.finditer(text):
         out.append(markdown_text(text[last : m.start()]))
         out.append(_marker_html(m.group(1), turn, known))
         last = m.end()
@@ -117,41 +113,6 @@ def answer_message(answer: Answer, turn: int) -> str:
 
 
 # ---------------------------------------------------------------- quote highlighting
-
-
-def _fold(text: str) -> tuple[str, list[int]]:
-    """Lower-cased text with spaces collapsed and quotes/dashes unified, plus
-    the original index of each folded character (to map matches back)."""
-    chars: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            if chars and chars[-1] == " ":
-                continue
-            ch = " "
-        low = ch.translate(_FOLD).lower()
-        chars.append(low if len(low) == 1 else ch)  # keep one folded char per original char
-        index.append(i)
-    return "".join(chars), index
-
-
-def quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
-    """Where the quote's pieces (split at ellipses) stand in the passage."""
-    folded, index = _fold(text)
-    spans: list[tuple[int, int]] = []
-    cursor = 0
-    for piece in _ELLIPSIS.split(quote):
-        needle = _fold(piece.strip().strip("\"“”'‘’"))[0].strip()
-        if len(needle) < 3:
-            continue
-        at = folded.find(needle, cursor)
-        if at < 0:
-            at = folded.find(needle)
-        if at < 0:
-            continue
-        spans.append((index[at], index[at + len(needle) - 1] + 1))
-        cursor = at + len(needle)
-    return spans
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -227,7 +188,7 @@ def _also_in(p: Passage) -> str:
     """Where else the same (or a near-identical) text stands, escaped like every field."""
     out = []
     for label, group in also_in_groups(p):
-        others = "; ".join(f"{esc(o.get('author'))}, <cite>{esc(o.get('document'))}</cite> ({esc(o.get('date') or 'n.d.')})"
+        others = "; ".join(f"{esc(o.author)}, <cite>{esc(o.document)}</cite> ({esc(o.date or 'n.d.')})"
                            for o in group)
         out.append(f'<div class="charter-also">{esc(label)}: {others}</div>')
     return "".join(out)

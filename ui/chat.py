@@ -105,11 +105,10 @@ class ChatHandlers:
             yield Answer(question=question, text=self.runtime.status.message, abstained=True)
             return
         try:
-            answerer = self.runtime.charter.answerer
-            stream = answerer.stream(question, conversation.history(), mode=mode, filters=filters,
-                                     k=chosen_k(mode, k, self.runtime.charter.settings.top_k),
-                                     targets=targets if mode == "compare" else None)
-            yield from self.runtime.locked(stream)
+            charter = self.runtime.charter
+            yield from charter.stream(question, conversation.history(), mode=mode, filters=filters,
+                                      k=chosen_k(mode, k, charter.settings.top_k),
+                                      targets=targets if mode == "compare" else None)
         except Exception as err:  # noqa: BLE001 - the user gets a line, the console the traceback
             log.exception("answering failed")
             yield Answer(question=question, text=f"Charter could not answer this: {type(err).__name__}: {err}",

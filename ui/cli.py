@@ -9,16 +9,23 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from assistant.settings import Settings
 
+if TYPE_CHECKING:
+    from assistant.service import Charter
 
-def _charter(ctx: click.Context):
-    from assistant.context import Charter
 
-    return Charter(ctx.obj["settings"])
+def _charter(ctx: click.Context) -> Charter:
+    """The command's one Charter service (so one store client and one set of models per run)."""
+    from assistant.service import Charter
+
+    if "charter" not in ctx.obj:
+        ctx.obj["charter"] = Charter(ctx.obj["settings"])
+    return ctx.obj["charter"]
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -33,10 +40,20 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as err:
-            store = sys.modules.get("assistant.index.store")  # not imported: no StoreError (keeps `config` fast)
-            if store is None or not isinstance(err, store.StoreError):
+            if not _is_store_error(err):
                 raise
             _fail(str(err))
+
+
+def _is_store_error(err: Exception) -> bool:
+    """Whether ``err`` is the service's StoreError.  Only a command that opened the
+    store can raise one, so the store module is not imported just to ask (that
+    would load chromadb and slow down ``charter config``)."""
+    if "assistant.index.store" not in sys.modules:
+        return False
+    from assistant.service import StoreError
+
+    return isinstance(err, StoreError)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -74,13 +91,12 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, dry_run: bo
     settings: Settings = ctx.obj["settings"]
     targets = list(paths) or [settings.corpus]
     if dry_run:
-        _dry_run(targets, as_json)
+        _dry_run(_charter(ctx), targets, as_json)
         return
-    from assistant.index.store import drop_collections
-
+    charter = _charter(ctx)
     if rebuild:  # before the store is opened: it may hold another model's vectors
-        drop_collections(settings)
-    report = _charter(ctx).ingest(targets, prune=prune, progress=not quiet)
+        charter.drop_collections()
+    report = charter.ingest(targets, prune=prune, progress=not quiet)
     for line in report.warnings:
         click.echo(line, err=True)
     for line in report.errors:
@@ -89,18 +105,16 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, dry_run: bo
     sys.exit(0 if report.ok else 1)
 
 
-def _dry_run(targets: list[Path], as_json: bool) -> None:
-    from assistant.index.sync import IngestReport, parse_files
-
-    report = IngestReport()
-    for _path, statements in parse_files(targets, report):
-        for st in statements:
-            record = st.to_dict()
-            record["extra"] = {k: v for k, v in record["extra"].items() if not k.startswith("_")}
-            if as_json:
-                click.echo(json.dumps(record, ensure_ascii=False))
-            else:
-                click.echo(f"{st.source}:{st.line}  {st.author} | {st.document} | {st.date} | {st.section}")
+def _dry_run(charter: Charter, targets: list[Path], as_json: bool) -> None:
+    statements, report = charter.parse(targets)
+    for st in statements:
+        record = st.to_dict()
+        record["extra"] = {k: v for k, v in record["extra"].items() if not k.startswith("_")}
+        del record["key"]  # internal: how the store follows a statement across rewordings
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            click.echo(f"{st.source}:{st.line}  {st.author} | {st.document} | {st.date} | {st.section}")
     for line in report.warnings + report.errors:
         click.echo(line, err=True)
     if not as_json:
@@ -113,14 +127,12 @@ def _dry_run(targets: list[Path], as_json: bool) -> None:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
     """What the store holds: counts by author, document, year and language."""
-    from assistant.retrieval.catalog import Catalog
-
-    catalog = Catalog.from_store(_charter(ctx).store)
-    data = catalog.stats()
+    charter = _charter(ctx)
+    data = charter.stats()
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
-    click.echo(f"store: {_charter(ctx).store.location}")
+    click.echo(f"store: {charter.location}")
     click.echo(f"statements: {data['statements']}   passages: {data['passages']}   model: {data['embedding_model']}")
     for title, key in (("by author", "authors"), ("by document", "documents"), ("by year", "years"), ("by language", "languages")):
         click.echo(f"\n{title}:")
@@ -157,7 +169,8 @@ def filter_options(func):
 def search(ctx, query, k, author, document, since, until, lang, as_json) -> None:
     """Ranked passages for QUERY with their metadata and scores."""
     charter = _charter(ctx)
-    result = charter.retriever.search(query, k=k or charter.settings.top_k, filters=_filters(author, document, since, until, lang))
+    result = charter.search(query, k=k or charter.settings.top_k,
+                            filters=_filters(author, document, since, until, lang))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return
@@ -167,8 +180,8 @@ def search(ctx, query, k, author, document, since, until, lang, as_json) -> None
         click.echo(f"[{i}] score {p.score:.3f}  {p.citation()}")
         click.echo("    " + p.text[:400].replace("\n", " ") + ("…" if len(p.text) > 400 else ""))
         for other in p.also_in:
-            kind = "also in" if other.get("same_text", True) else "near-identical version in"
-            click.echo(f"    {kind}: {other.get('author')}, {other.get('document')} ({other.get('date') or 'n.d.'})")
+            kind = "also in" if other.same_text else "near-identical version in"
+            click.echo(f"    {kind}: {other.author}, {other.document} ({other.date or 'n.d.'})")
         click.echo("")
 
 
@@ -186,7 +199,7 @@ def ask(ctx, question, mode, targets, k, author, document, since, until, lang, a
     filters = _filters(author, document, since, until, lang)
     final = None
     shown = ""  # streamed text already printed
-    for update in charter.answerer.stream(question, mode=mode, filters=filters, k=k, targets=list(targets)):
+    for update in charter.stream(question, mode=mode, filters=filters, k=k, targets=list(targets)):
         final = update
         # print what an LLM adds; a partial text the verifier rewrote waits for the final answer
         if not as_json and not update.done and update.text.startswith(shown):
@@ -218,11 +231,11 @@ def ask(ctx, question, mode, targets, k, author, document, since, until, lang, a
 @click.pass_context
 def evaluate(ctx, questions, k, retrievers, answers, as_json) -> None:
     """Retrieval quality on a gold question file (recall@k, MRR@10, nDCG@10, abstention)."""
-    from assistant.evaluate import evaluate_file, format_report
+    from assistant.service import format_report
 
     charter = _charter(ctx)
     try:
-        result = evaluate_file(charter, questions, k=k, retrievers=list(retrievers) or ["hybrid"], with_answers=answers)
+        result = charter.evaluate(questions, k=k, retrievers=list(retrievers) or ["hybrid"], with_answers=answers)
     except ValueError as err:
         _fail(str(err))
     click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else format_report(result))

@@ -15,9 +15,9 @@ if TYPE_CHECKING:
 
 
 def safe_url(url: str) -> str:
-    """assistant.answer.llm.safe_url, imported late: the LLM client costs ~1.5 s to import
-    and the page should be up before that."""
-    from assistant.answer.llm import safe_url as strip_credentials
+    """The service's safe_url, imported late: the LLM client behind it costs ~1.5 s to
+    import and the page should be up before that."""
+    from assistant.service import safe_url as strip_credentials
 
     return strip_credentials(url)
 
@@ -41,7 +41,7 @@ def settings_rows(settings: Settings, backend: str) -> list[tuple[str, str]]:
 
 
 def _base_url(settings: Settings) -> str:
-    from assistant.answer.llm import DEFAULT_BASE_URL
+    from assistant.service import DEFAULT_BASE_URL
 
     if settings.openai_base_url:
         return safe_url(settings.openai_base_url)

@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from ingest.loaders import SUPPORTED_SUFFIXES
+from assistant.service import SUPPORTED_SUFFIXES
 from ui.runtime import Runtime
 
 FILE_TYPES = sorted(SUPPORTED_SUFFIXES)
@@ -52,7 +52,7 @@ def add_files(runtime: Runtime, files: list[str] | None, progress: gr.Progress) 
         progress((done, total), desc="Embedding passages", unit="passages")
 
     try:
-        report = runtime.ingest(paths, on_progress=on_progress)
+        report = runtime.charter.ingest(paths, on_progress=on_progress, progress=False)
     except Exception as err:  # noqa: BLE001 - e.g. a store built with another model: say why
         return f"Could not ingest: {type(err).__name__}: {_shorten(str(err), paths)}"
     return _shorten(report_text(report, _display_names(paths)), paths)

@@ -80,15 +80,16 @@ def refresh(runtime: Runtime, w: CatalogWidgets) -> dict[Any, Any]:
         return {w.status: status_html(runtime.status)}
     if runtime.status.phase != "ready":
         return {w.status: status_html(runtime.status), w.timer: gr.Timer(active=False)}
-    catalog = runtime.catalog()
-    backend = runtime.charter.answerer.backend_label
+    charter = runtime.charter
+    catalog = charter.catalog()
+    backend = charter.backend_label
     years = [("any", "")] + [(y, y) for y in _years(catalog)]
     examples = start_examples(catalog)
     runtime.status.message = f"Ready: {catalog.statements} statements, {catalog.passages} passages."
     updates: dict[Any, Any] = {
         w.status: status_html(runtime.status),
         w.backend: backend_html(backend),
-        w.settings: settings_html(runtime.charter.settings, backend),
+        w.settings: settings_html(charter.settings, backend),
         w.authors: gr.update(choices=_with_counts(catalog.authors)),
         w.documents: gr.update(choices=_with_counts(catalog.documents)),
         w.since: gr.update(choices=years),
@@ -100,7 +101,7 @@ def refresh(runtime: Runtime, w: CatalogWidgets) -> dict[Any, Any]:
         w.b_author: gr.update(choices=[ALL] + sorted(catalog.authors)),
         w.b_year: gr.update(choices=[ALL] + _years(catalog) + (["n.d."] if "n.d." in catalog.years else [])),
         w.b_document: gr.update(choices=[ALL] + sorted(catalog.documents)),
-        w.b_statement: gr.update(choices=[(s.label(), s.id) for s in runtime.statements()]),
+        w.b_statement: gr.update(choices=[(s.label(), s.id) for s in charter.statements()]),
         w.timer: gr.Timer(active=False),
     }
     for i, button in enumerate(w.buttons):
@@ -115,7 +116,7 @@ def browse_pick(runtime: Runtime, author: str | None, year: str | None, document
     """Narrow the statement list (and the documents) to the chosen organisation and year."""
     if not runtime.is_ready:
         return gr.skip(), gr.skip()
-    statements = runtime.statements()
+    statements = runtime.charter.statements()
     by_author_year = filter_statements(statements, author, year, None)
     documents = sorted({s.document for s in by_author_year if s.document})
     if document and document != ALL and document not in documents:
@@ -129,9 +130,9 @@ def open_statement(runtime: Runtime, statement_id: str | None) -> str:
     """Full text and citation of one statement."""
     if not statement_id or not runtime.is_ready:
         return '<div class="charter-empty">Pick a statement to read its full text.</div>'
-    with runtime.model_lock:
-        rows = runtime.charter.store.get_statement(statement_id)
-    return statement_html(rows)
+    statement = runtime.charter.statement(statement_id)
+    passages = next((s.passages for s in runtime.charter.statements() if s.id == statement_id), 1)
+    return statement_html(statement, passages)
 
 
 def cited_statements(conversation: Conversation) -> Any:

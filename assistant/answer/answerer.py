@@ -37,7 +37,7 @@ class Answerer:
             return self._llm
         if not self.settings.llm_enabled:
             return None
-        from assistant.answer.llm import LLMError
+        from assistant.answer.backends import LLMError
         from assistant.answer.llm_answer import LLMAnswerer
 
         try:
@@ -71,7 +71,7 @@ class Answerer:
             passages = result.passages
         notice = None
         if self.llm is not None and passages and not result.abstain:
-            from assistant.answer.llm import LLMError
+            from assistant.answer.backends import LLMError
 
             try:
                 for update in self.llm.stream(question, passages, mode=mode, history=history, targets=targets if by_target else None):
@@ -97,7 +97,7 @@ class Answerer:
         if not history:
             return question
         if self.llm is not None:
-            from assistant.answer.llm import LLMError
+            from assistant.answer.backends import LLMError
 
             try:
                 return self.llm.rewrite_followup(history, question)

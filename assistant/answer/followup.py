@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from assistant.retrieval.aliases import PLACES
+from core.text import has_cjk
 
 _ELLIPTIC_START = re.compile(
     r"^\s*(and|also|what about|how about|and what about|and how about|same for|what of|but|or|then|so|"
@@ -23,7 +24,7 @@ _PROPER = re.compile(r"\b(?:[A-Z][\w\-’'.]*[A-Z][\w]*|[A-Z][a-z]+)(?:\s+(?:of|
 
 def needs_context(question: str) -> bool:
     words = question.split()
-    short = len(words) <= 6 if not re.search(r"[\u4e00-\u9fff]", question) else len(question) <= 12
+    short = len(words) <= 6 if not has_cjk(question) else len(question) <= 12
     return bool(_ELLIPTIC_START.search(question) or _PRONOUN.search(question) or short)
 
 

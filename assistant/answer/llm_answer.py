@@ -1,6 +1,6 @@
 """Answers written by an LLM, checked by the verifier before they count as final.
 
-``LLMAnswerer`` = prompts (what to ask) + ``ChatLLM`` (asking) + ``verify``
+``LLMAnswerer`` = prompts (what to ask) + a ``ChatBackend`` (asking) + ``verify``
 (checking).  It raises ``LLMError`` on any failure of the endpoint, so the
 caller can fall back to the offline answerer with ``err.reason`` as notice.
 """
@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from core.model import Answer, Mode, Passage
-from assistant.answer.llm import ChatLLM
+from assistant.answer.backends import ChatBackend, LLMError, make_backend
 from assistant.answer.prompts import Message, build_messages, rewrite_messages
 from assistant.settings import Settings
 from assistant.answer.verify import hold_open_quote, verify_answer
@@ -22,12 +22,16 @@ MAX_QUERY_CHARS = 400  # a "query" longer than this is the model answering inste
 class LLMAnswerer:
     """Streams verified answers from an LLM over the retrieved passages."""
 
-    def __init__(self, llm: ChatLLM) -> None:
+    def __init__(self, llm: ChatBackend) -> None:
         self.llm = llm
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMAnswerer:
-        return cls(ChatLLM(settings))
+        """The answerer over the backend the settings name (``LLMError`` if none is configured)."""
+        backend = make_backend(settings)
+        if backend is None:
+            raise LLMError("No LLM is configured (llm_backend is none, or auto without an endpoint).", kind="config")
+        return cls(backend)
 
     def stream(
         self,

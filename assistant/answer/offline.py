@@ -8,32 +8,16 @@ quote is an exact slice of its passage, so it verifies by construction.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from core.model import Answer, Mode, Passage, Quote, Source, Verification
+from core.text import cjk_count, cjk_share, sentence_spans
 
-# sentence ends in English and Chinese text; the split keeps exact offsets
-_SENTENCE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+[\"'”’」)]*|$)", re.UNICODE)
 MAX_QUOTE_CHARS = 420
 
 Scorer = Callable[[list[str]], np.ndarray]  # sentences -> relevance to the question
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, trimmed of surrounding blanks."""
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        start, end = m.start(), m.end()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end - start >= 2:
-            spans.append((start, end))
-    return spans
 
 
 def best_excerpt(text: str, scores: np.ndarray, spans: list[tuple[int, int]], limit: int = MAX_QUOTE_CHARS) -> str:
@@ -63,7 +47,7 @@ def best_excerpt(text: str, scores: np.ndarray, spans: list[tuple[int, int]], li
 
 def excerpts(passages: Sequence[Passage], scorer: Scorer | None) -> list[str]:
     """One verbatim excerpt per passage (whole passage when it is short)."""
-    all_spans = [sentence_spans(p.text) for p in passages]
+    all_spans = [sentence_spans(p.text, p.lang) for p in passages]
     sentences = [p.text[s:e] for p, spans in zip(passages, all_spans) for s, e in spans]
     scores = scorer(sentences) if scorer and sentences else np.zeros(len(sentences))
     out, offset = [], 0
@@ -75,8 +59,8 @@ def excerpts(passages: Sequence[Passage], scorer: Scorer | None) -> list[str]:
 
 
 def is_chinese(text: str) -> bool:
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    return han >= 2 and han >= 0.2 * len(text.replace(" ", ""))
+    """Enough CJK in the question to answer its lead in Chinese."""
+    return cjk_count(text) >= 2 and cjk_share(text) >= 0.2
 
 
 def _lead(question: str, passages: Sequence[Passage], mode: Mode, abstain_reason: str | None) -> str:

@@ -29,25 +29,23 @@ change: Unicode compatibility forms (NFKC), whitespace runs, quote marks,
 dashes, ellipses and the case of the first letter (a quote may start
 mid-sentence).  Otherwise it is case-sensitive.  An ellipsis (``...``, ``…``,
 ``[...]``) inside a quote splits it into pieces that must appear in order.
+The marker syntax, the CJK ranges and the quote locator are ``core.text``'s,
+shared with the UI, which highlights the very spans verified here.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 from core.model import Passage, Quote, Source, Verification
+from core.text import CITATION_MARKER, CJK_RUN, cjk_count, marker_items, quote_spans, strip_markers
 
 INVALID_FLAG = "[?]"
 MIN_QUOTE_WORDS = 4
 MIN_QUOTE_CJK = 8
 MAX_RANGE = 50  # a range marker wider than this is nonsense, not a citation
 UNVERIFIED_LABEL = "⚠ unverified quote:"
-
-# [1]  [1, 3]  [1-2]  [1–3, 5]   (not [^1], not [text](url))
-_MARKER = re.compile(r"\[(\d{1,4}(?:\s*[-–—,;]\s*\d{1,4})*)\]")
 
 
 def _body(name: str, closers: str) -> str:
@@ -64,7 +62,6 @@ _QUOTE = re.compile(
     + r"|«\s?" + _body("guillemet", "«»") + r"\s?»"
 )
 _OPENERS = re.compile('["“„「『«]')
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 # A sentence boundary between a quote and a marker: a new line, a table cell,
 # CJK terminal punctuation followed by more text, or . ! ? followed by a
@@ -72,15 +69,6 @@ _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _HARD_BREAK = re.compile(r"[\n|]|[。！？][”’」)]*\s*[^\s\[]")
 _LATIN_BREAK = re.compile(r"[.!?][\"'”’」)\]]*\s+(\S)")
 _ADJACENT = re.compile(r"[\s,;]*")
-
-_QUOTE_CHARS = str.maketrans({c: '"' for c in "\"'‘’‚‛“”„‟«»‹›「」『』＂＇`´"})
-_DASHES = re.compile(r"\s*[-‐‑‒–—―−﹘﹣－]+\s*")
-_ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|\[\s*…\s*\]|\(\s*(?:\.\s*){3}\)|(?:\.\s*){3}|…)\s*")
-_INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_CJK_GAP = re.compile(
-    r"(?<=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef])"
-)
-_EDGE_PUNCT = " .,;:!?。，、；：！？\"'"
 
 
 @dataclass
@@ -105,8 +93,7 @@ def _parse_numbers(body: str) -> tuple[list[int], list[int]]:
     """Expand ``1, 3-5`` into numbers; returns (numbers, unexpandable range ends)."""
     numbers: list[int] = []
     bad: list[int] = []
-    for part in re.split(r"\s*[,;]\s*", body.strip()):
-        ends = [int(x) for x in re.split(r"\s*[-–—]\s*", part) if x]
+    for ends in marker_items(body):
         if len(ends) == 1:
             numbers.append(ends[0])
         elif len(ends) == 2 and 0 <= ends[1] - ends[0] <= MAX_RANGE:
@@ -118,7 +105,7 @@ def _parse_numbers(body: str) -> tuple[list[int], list[int]]:
 
 def _find_markers(text: str, n_passages: int) -> list[_Marker]:
     markers = []
-    for m in _MARKER.finditer(text):
+    for m in CITATION_MARKER.finditer(text):
         numbers, bad = _parse_numbers(m.group(1))
         invalid = bad + [n for n in numbers if not 1 <= n <= n_passages]
         valid = [n for n in numbers if 1 <= n <= n_passages]
@@ -158,11 +145,11 @@ def _find_quotes(text: str) -> list[_QuoteSpan]:
 
 def is_claimed_quote(span: str) -> bool:
     """Long enough to claim to be a quotation rather than a scare quote."""
-    span = _MARKER.sub(" ", span)
-    cjk = len(_CJK.findall(span))
+    span = strip_markers(span, " ")
+    cjk = cjk_count(span)
     if cjk >= MIN_QUOTE_CJK:
         return True
-    words = len(_WORD.findall(_CJK.sub(" ", span)))
+    words = len(_WORD.findall(CJK_RUN.sub(" ", span)))
     return words >= MIN_QUOTE_WORDS
 
 
@@ -191,66 +178,14 @@ def _following_markers(text: str, end: int, markers: list[_Marker]) -> list[_Mar
 # ---------------------------------------------------------------- matching
 
 
-def normalise(text: str) -> str:
-    """Fold what copying can innocently change; keep everything else."""
-    text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"&lt;", "<", text, flags=re.I)
-    text = re.sub(r"&gt;", ">", text, flags=re.I)
-    text = text.replace("‹", "<").replace("›", ">")  # prompts.py neutralises <> this way
-    text = _INVISIBLE.sub("", text)
-    text = text.replace("*", "")  # Markdown emphasis inside a quote is not a change of words
-    text = text.translate(_QUOTE_CHARS)
-    text = _DASHES.sub("-", text)
-    text = re.sub(r"\s+", " ", text)
-    text = _CJK_GAP.sub("", text)
-    return text.strip()
-
-
-@lru_cache(maxsize=512)
-def _normalised(passage_text: str) -> str:
-    """Passages are re-checked on every streamed delta: normalise each once."""
-    return normalise(passage_text)
-
-
-def _pieces(quote: str) -> list[str]:
-    """Split a normalised quote at ellipses; trim punctuation the quoter adds."""
-    quote = _MARKER.sub(" ", quote)
-    parts = _ELLIPSIS.split(unicodedata.normalize("NFKC", quote))
-    pieces = [normalise(p).strip(_EDGE_PUNCT) for p in parts]
-    return [p for p in pieces if p]
-
-
-def _piece_pattern(piece: str) -> re.Pattern[str]:
-    """Case-sensitive, except the first letter."""
-    first, rest = piece[0], piece[1:]
-    head = f"[{re.escape(first.lower())}{re.escape(first.upper())}]" if first.lower() != first.upper() else re.escape(first)
-    return re.compile(head + re.escape(rest))
-
-
 def quote_in_passage(quote: str, passage_text: str) -> bool:
-    """True when every ellipsis-separated piece occurs in order in the passage."""
-    pieces = _pieces(quote)
-    if not pieces:
-        return False
-    haystack = _normalised(passage_text)
-    pos = 0
-    for piece in pieces:
-        m = _piece_pattern(piece).search(haystack, pos)
-        if not m:
-            return False
-        pos = m.end()
-    return True
-
-
-@lru_cache(maxsize=4096)
-def _found(quote: str, passage_text: str) -> bool:
-    """Cached: a streamed answer is re-verified on every delta with the same quotes."""
-    return quote_in_passage(quote, passage_text)
+    """True when every ellipsis-separated piece occurs in order in the passage (``core.text.quote_spans``)."""
+    return bool(quote_spans(passage_text, quote))
 
 
 def _locate(quote: str, candidates: list[int], passages: list[Passage]) -> int | None:
     for n in candidates:
-        if _found(quote, passages[n - 1].text):
+        if quote_in_passage(quote, passages[n - 1].text):
             return n
     return None
 

@@ -1,49 +1,78 @@
-"""A thin, typed adapter over Chroma: embedded on disk by default, a Chroma
-server when ``CHARTER_CHROMA_URL`` is set.  The same code serves both.
+"""The passage store on Chroma: embedded on disk by default, a Chroma server
+when ``CHARTER_CHROMA_URL`` is set.  The same code serves both.
 
-Passages are embedded together with a short metadata header (author, document,
-section): on our question set that alone lifted recall@5 of the default
-retriever from 0.62 to 0.82, because questions name organisations and topics
-that the statement text itself rarely repeats.  The stored *document* is the
-verbatim passage, so quotes come from the store unchanged.
+``ChromaStore`` implements ``assistant.index.base.Store``.  Chroma's query
+language stays in this file: ``where_clause`` is the one translation of
+filters into a ``where``, used by queries and by ``ids_matching`` alike, so the
+lexical side of retrieval filters through the very same clause.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
 import numpy as np
+from chromadb.api import ClientAPI
 from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.errors import NotFoundError
 
 from assistant.index.embedders import CharterEmbeddings
-from core.model import Filters, Passage
+from assistant.index.rows import (  # noqa: F401 - re-exported: callers read the row format from here
+    StoredPassage,
+    content_fingerprint,
+    embedding_header,
+    location_metadata,
+    normalised_text_hash,
+    passage_metadata,
+    record_embedding_text,
+    text_for_embedding,
+    to_passage,
+)
 from assistant.settings import Settings
-from core.model import PassageRecord, Statement, stable_id
+from core.model import Filters, PassageRecord, Statement
+
+T = TypeVar("T")
+BATCH = 500  # ids per Chroma call: keeps a request (and a server's payload) small
 
 
 class StoreError(Exception):
     """A store that cannot be used as asked (e.g. built with another model)."""
 
 
-def embedding_header(author: str | None, document: str | None, section: str | None) -> str:
-    """The metadata line embedded above each passage (and matched by queries)."""
-    return " | ".join(part for part in (author, document, section) if part)
+def _batched(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
-def text_for_embedding(meta: dict[str, Any], text: str) -> str:
-    header = embedding_header(meta.get("author"), meta.get("document"), meta.get("section"))
-    return f"{header}\n{text}" if header else text
-
-
-def normalised_text_hash(text: str) -> str:
-    """Same hash for texts that differ only in spacing/case: finds copies across documents."""
-    return stable_id(" ".join(text.lower().split()))
+def where_clause(filters: Filters | None = None, *, statement_ids: Sequence[str] | None = None,
+                 source: str | None = None) -> dict[str, Any] | None:
+    """The Chroma ``where`` for ``filters`` (and, for ingestion, statement ids or a
+    source file): every ``where`` Charter sends is built here, so filters apply
+    inside the store query and nowhere else."""
+    terms: list[dict[str, Any]] = []
+    if statement_ids is not None:
+        terms.append({"statement_id": {"$in": list(statement_ids)}})
+    if source is not None:
+        terms.append({"source": source})
+    if filters:
+        if filters.authors:
+            terms.append({"author": {"$in": list(filters.authors)}})
+        if filters.documents:
+            terms.append({"document": {"$in": list(filters.documents)}})
+        if filters.years:
+            terms.append({"year": {"$in": sorted(int(y) for y in filters.years)}})
+        if filters.since is not None:
+            terms.append({"year": {"$gte": int(filters.since)}})
+        if filters.until is not None:
+            terms.append({"year": {"$lte": int(filters.until)}})
+        if filters.lang:
+            terms.append({"lang": filters.lang})
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
 class _ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
@@ -67,7 +96,7 @@ class _ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
         return {"model_id": self._embedder.model_id}
 
     @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "_ChromaEmbeddingFunction":
+    def build_from_config(config: dict[str, Any]) -> _ChromaEmbeddingFunction:
         """Chroma rebuilds functions when it reads a collection; Charter always
         passes its own, so this stand-in only says which model is recorded."""
         return _ChromaEmbeddingFunction(_RecordedModel(str(config.get("model_id", ""))))
@@ -75,7 +104,7 @@ class _ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
     def is_legacy(self) -> bool:
         return False
 
-    def default_space(self) -> str:
+    def default_space(self) -> Literal["cosine"]:
         return "cosine"
 
 
@@ -89,7 +118,7 @@ class _RecordedModel(CharterEmbeddings):
         raise StoreError(f"open this collection through Charter to embed with {self.model_id}")
 
 
-def _client(settings: Settings):
+def _client(settings: Settings) -> ClientAPI:
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         return chromadb.HttpClient(
@@ -104,22 +133,11 @@ def _client(settings: Settings):
     )
 
 
-def content_fingerprint(st: Statement) -> str:
-    """Hash of everything stored about a statement except where it was read (file,
-    line, key): a re-run compares it to tell an unchanged statement from one whose
-    text or metadata changed under the same id (sources may give their own ids)."""
-    extra = {k: v for k, v in (st.extra or {}).items() if not k.startswith("_")}
-    return stable_id(
-        st.text, st.author, st.document, st.date, st.date_text, st.section, st.url, st.lang, st.page,
-        json.dumps(extra, ensure_ascii=False, sort_keys=True, default=str),
-    )
-
-
 def _second_name(settings: Settings) -> str:
     return f"{settings.collection}__second"
 
 
-def _drop_collections(client, settings: Settings) -> None:
+def _drop_collections(client: ClientAPI, settings: Settings) -> None:
     for name in (settings.collection, _second_name(settings)):
         try:
             client.delete_collection(name)
@@ -133,83 +151,7 @@ def drop_collections(settings: Settings) -> None:
     _drop_collections(_client(settings), settings)
 
 
-def _to_metadata(record: PassageRecord, text_hash: str) -> dict[str, Any]:
-    """Chroma metadata holds scalars only; absent values are left out, not None."""
-    st = record.statement
-    meta: dict[str, Any] = {
-        "statement_id": st.id,
-        "chunk": record.chunk,
-        "start": record.start,
-        "author": st.author,
-        "document": st.document,
-        "date": st.date,
-        "date_text": st.date_text,
-        "section": st.section,
-        "url": st.url,
-        "lang": st.lang,
-        "source": st.source,
-        "line": st.line,
-        "page": st.page,
-        "year": int(st.date[:4]) if st.date and st.date[:4].isdigit() else None,
-        "text_hash": text_hash,
-        "fingerprint": content_fingerprint(st),
-        "key": st.extra.get("_key") if st.extra else None,
-    }
-    extra = {k: v for k, v in (st.extra or {}).items() if not k.startswith("_")}
-    if extra:
-        meta["extra"] = json.dumps(extra, ensure_ascii=False, default=str)
-    return {k: v for k, v in meta.items() if v is not None and v != ""}
-
-
-def to_passage(pid: str, text: str, meta: dict[str, Any], *, score: float = 0.0, dense: float | None = None) -> Passage:
-    return Passage(
-        id=pid,
-        statement_id=str(meta.get("statement_id", pid.rsplit(":", 1)[0])),
-        text=text,
-        author=meta.get("author"),
-        document=meta.get("document"),
-        date=meta.get("date"),
-        date_text=meta.get("date_text"),
-        section=meta.get("section"),
-        url=meta.get("url"),
-        lang=meta.get("lang"),
-        source=meta.get("source"),
-        line=meta.get("line"),
-        page=meta.get("page"),
-        chunk=int(meta.get("chunk", 0)),
-        score=score,
-        dense=dense,
-    )
-
-
-def where_clause(filters: Filters | None) -> dict[str, Any] | None:
-    """Chroma ``where`` for the filters, so they apply inside the store query."""
-    if not filters:
-        return None
-    terms: list[dict[str, Any]] = []
-    if filters.authors:
-        terms.append({"author": {"$in": list(filters.authors)}})
-    if filters.documents:
-        terms.append({"document": {"$in": list(filters.documents)}})
-    if filters.since is not None:
-        terms.append({"year": {"$gte": int(filters.since)}})
-    if filters.until is not None:
-        terms.append({"year": {"$lte": int(filters.until)}})
-    if filters.lang:
-        terms.append({"lang": filters.lang})
-    if not terms:
-        return None
-    return terms[0] if len(terms) == 1 else {"$and": terms}
-
-
-@dataclass
-class StoredPassage:
-    id: str
-    text: str
-    meta: dict[str, Any]
-
-
-class Store:
+class ChromaStore:
     """The collection of passages, opened with an explicit embedder."""
 
     def __init__(self, settings: Settings, embedder: CharterEmbeddings, second: CharterEmbeddings | None = None):
@@ -226,8 +168,12 @@ class Store:
     def location(self) -> str:
         return self.settings.chroma_url or str(self.settings.store)
 
-    def _open_collection(self, name: str, embedder: CharterEmbeddings):
-        ef = _ChromaEmbeddingFunction(embedder)
+    @property
+    def has_second_view(self) -> bool:
+        return self.second_collection is not None
+
+    def _open_collection(self, name: str, embedder: CharterEmbeddings) -> Any:  # a chromadb Collection
+        ef: Any = _ChromaEmbeddingFunction(embedder)  # chromadb types its functions by input; ours takes text
         try:
             collection = self.client.get_collection(name, embedding_function=ef)
         except NotFoundError:
@@ -264,6 +210,9 @@ class Store:
     def count(self) -> int:
         return self.collection.count()
 
+    def _collections(self) -> list[Any]:
+        return [c for c in (self.collection, self.second_collection) if c is not None]
+
     # ---- writes ---------------------------------------------------------------------------
     def add(self, records: list[PassageRecord], *, second_only: bool = False) -> None:
         """Upsert passages; ids are content-derived, so a retry never duplicates.
@@ -273,19 +222,14 @@ class Store:
         if not records:
             return
         texts = [r.text for r in records]
-        metas = [_to_metadata(r, normalised_text_hash(r.text)) for r in records]
+        metas = [passage_metadata(r) for r in records]
         ids = [r.id for r in records]
-        inputs = [
-            text_for_embedding(
-                {"author": r.statement.author, "document": r.statement.document, "section": r.statement.section},
-                r.text,
-            )
-            for r in records
-        ]
+        inputs = [record_embedding_text(r) for r in records]
         # the second view first: a passage is only visible once the main collection has it
-        if self.second_collection is not None:
+        if self.second_collection is not None and self.second is not None:
             second = self.second.embed_array(inputs, is_query=False)
-            self.second_collection.upsert(ids=ids, metadatas=[{"statement_id": m["statement_id"]} for m in metas], embeddings=second)
+            self.second_collection.upsert(ids=ids, metadatas=[{"statement_id": m["statement_id"]} for m in metas],
+                                          embeddings=second)
         if not second_only:
             embeddings = self.embedder.embed_array(inputs, is_query=False)
             self.collection.upsert(ids=ids, documents=texts, metadatas=metas, embeddings=embeddings)
@@ -293,21 +237,19 @@ class Store:
 
     def delete_statements(self, statement_ids: Iterable[str]) -> None:
         ids = list(dict.fromkeys(statement_ids))
-        for start in range(0, len(ids), 500):
-            where = {"statement_id": {"$in": ids[start : start + 500]}}
-            self.collection.delete(where=where)
-            if self.second_collection is not None:
-                self.second_collection.delete(where=where)
+        for batch in _batched(ids):
+            where = where_clause(statement_ids=batch)
+            for collection in self._collections():
+                collection.delete(where=where)
         if ids:
             self._generation += 1
 
     def delete_passages(self, ids: Iterable[str]) -> None:
         """Delete passages by id (e.g. the chunks a shortened statement no longer has)."""
         ids = list(dict.fromkeys(ids))
-        for start in range(0, len(ids), 500):
-            self.collection.delete(ids=ids[start : start + 500])
-            if self.second_collection is not None:
-                self.second_collection.delete(ids=ids[start : start + 500])
+        for batch in _batched(ids):
+            for collection in self._collections():
+                collection.delete(ids=list(batch))
         if ids:
             self._generation += 1
 
@@ -316,16 +258,11 @@ class Store:
         a statement that moved inside its file, or to a renamed file, keeps its vectors."""
         by_id = {st.id: st for st in statements}
         ids = list(by_id)
-        for start in range(0, len(ids), 500):
-            got = self.collection.get(where={"statement_id": {"$in": ids[start : start + 500]}}, include=["metadatas"])
-            if not got["ids"]:
-                continue
-            metas = []
-            for meta in got["metadatas"]:
-                st = by_id[meta["statement_id"]]
-                meta = {**meta, "source": st.source, "line": st.line, "key": (st.extra or {}).get("_key")}
-                metas.append({k: v for k, v in meta.items() if v is not None and v != ""})
-            self.collection.update(ids=got["ids"], metadatas=metas)
+        for batch in _batched(ids):
+            got = self.collection.get(where=where_clause(statement_ids=batch), include=["metadatas"])
+            if got["ids"]:
+                metas = [location_metadata(meta, by_id[meta["statement_id"]]) for meta in got["metadatas"]]
+                self.collection.update(ids=got["ids"], metadatas=metas)
         if ids:
             self._generation += 1
 
@@ -335,30 +272,28 @@ class Store:
         found: set[str] = set()
         if collection is None:
             return found
-        for start in range(0, len(ids), 500):
-            found.update(collection.get(ids=ids[start : start + 500], include=[])["ids"])
+        for batch in _batched(ids):
+            found.update(collection.get(ids=list(batch), include=[])["ids"])
         return found
 
     def statement_states(self, statement_ids: list[str]) -> dict[str, dict[str, Any]]:
         """statement_id -> metadata of its first passage, for the statements stored (from any file)."""
-        ids = [f"{sid}:0" for sid in statement_ids]
         out: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), 500):
-            got = self.collection.get(ids=ids[start : start + 500], include=["metadatas"])
+        for batch in _batched([f"{sid}:0" for sid in statement_ids]):
+            got = self.collection.get(ids=list(batch), include=["metadatas"])
             out.update({m["statement_id"]: m for m in got["metadatas"]})
         return out
 
     def passage_ids(self, statement_ids: list[str]) -> set[str]:
         """Ids of every stored passage of these statements."""
         found: set[str] = set()
-        for start in range(0, len(statement_ids), 500):
-            where = {"statement_id": {"$in": statement_ids[start : start + 500]}}
-            found.update(self.collection.get(where=where, include=[])["ids"])
+        for batch in _batched(statement_ids):
+            found.update(self.collection.get(where=where_clause(statement_ids=batch), include=[])["ids"])
         return found
 
     def statements_of_source(self, source: str) -> dict[str, str]:
         """statement_id -> key of what the store holds from one file."""
-        got = self.collection.get(where={"source": source}, include=["metadatas"])
+        got = self.collection.get(where=where_clause(source=source), include=["metadatas"])
         return {m["statement_id"]: m.get("key", m["statement_id"]) for m in got["metadatas"]}
 
     def sources(self) -> set[str]:
@@ -378,14 +313,20 @@ class Store:
         return out
 
     def get_statement(self, statement_id: str) -> list[StoredPassage]:
-        got = self.collection.get(where={"statement_id": statement_id}, include=["documents", "metadatas"])
+        got = self.collection.get(where=where_clause(statement_ids=[statement_id]), include=["documents", "metadatas"])
         rows = [StoredPassage(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(rows, key=lambda p: p.meta.get("chunk", 0))
 
-    def _pages(self, include: list[str], size: int = 2000) -> Iterator[dict[str, Any]]:
+    def ids_matching(self, filters: Filters | None) -> set[str]:
+        """Ids of every passage the filters let through, by the same ``where`` as ``query``."""
+        where = where_clause(filters)
+        return {pid for batch in self._pages(include=[], where=where) for pid in batch["ids"]}
+
+    def _pages(self, include: list[str], size: int = 2000,
+               where: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         offset = 0
         while True:
-            batch = self.collection.get(include=include, limit=size, offset=offset)
+            batch = self.collection.get(include=include, limit=size, offset=offset, where=where)
             if not batch["ids"]:
                 return
             yield batch
@@ -396,8 +337,11 @@ class Store:
         collection = self.second_collection if second else self.collection
         if collection is None or not ids:
             return {}
-        got = collection.get(ids=ids, include=["embeddings"])
-        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+        out: dict[str, np.ndarray] = {}
+        for batch in _batched(ids):
+            got = collection.get(ids=list(batch), include=["embeddings"])
+            out.update((i, np.asarray(e, dtype=np.float32)) for i, e in zip(got["ids"], got["embeddings"]))
+        return out
 
     def sample_vectors(self, n: int, *, second: bool = False) -> np.ndarray:
         """Up to ``n`` stored vectors, to calibrate scores per query."""
@@ -407,18 +351,20 @@ class Store:
         got = collection.get(include=["embeddings"], limit=n)
         return np.asarray(got["embeddings"], dtype=np.float32)
 
-    def query(self, query_vector: np.ndarray, k: int, filters: Filters | None = None,
-              where: dict[str, Any] | None = None) -> list[tuple[StoredPassage, float]]:
-        """Nearest passages by cosine similarity, filters applied inside Chroma
-        (``where``, a raw Chroma clause, replaces ``filters`` when given)."""
+    def query(self, query_vector: np.ndarray, k: int,
+              filters: Filters | None = None) -> list[tuple[StoredPassage, float]]:
+        """Nearest passages by cosine similarity, filters applied inside Chroma."""
         n = self.count()
         if n == 0:
             return []
         got = self.collection.query(
             query_embeddings=[np.asarray(query_vector, dtype=np.float32)],
             n_results=min(k, n),
-            where=where if where is not None else where_clause(filters),
+            where=where_clause(filters),
             include=["documents", "metadatas", "distances"],
         )
         rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
         return [(StoredPassage(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows]
+
+
+Store = ChromaStore  # the name the CLI, the service and the tests open a store by

@@ -21,9 +21,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant.index.store import Store, content_fingerprint
-from ingest.loaders import iter_files, load_path
+from assistant.index.base import Store
+from assistant.index.rows import content_fingerprint
 from core.model import IngestError, ParseIssue, PassageRecord, Statement
+from ingest.loaders import iter_files, load_path
 from ingest.splitting import split_statement
 
 
@@ -71,7 +72,7 @@ def assign_keys(statements: list[Statement]) -> None:
             ident = (st.author or "", st.document or "", st.section or "", st.page or 0)
             seen[ident] += 1
             key = "|".join(map(str, ident)) + f"#{seen[ident]}"
-        st.extra = {**(st.extra or {}), "_key": key}
+        st.key = key
 
 
 def parse_files(paths: list[Path], report: IngestReport) -> list[tuple[Path, list[Statement]]]:
@@ -187,7 +188,7 @@ def _plan_file(store: Store, source: str, statements: list[Statement], current: 
     delete: list[str] = []
     relocate: list[Statement] = []
     for st in statements:
-        key = st.extra["_key"]
+        key = st.key
         stored = states.get(st.id)
         if stored is not None and stored.get("fingerprint") == content_fingerprint(st):
             report.unchanged += 1
@@ -215,7 +216,7 @@ def _missing_second_view(store: Store, statements: list[Statement], to_add: list
                          chunk_chars: int, chunk_overlap: int) -> list[PassageRecord]:
     """Passages of unchanged statements that the second-view collection lacks (the store
     was built with CHARTER_SECOND_VIEW=none): embedded again so both views cover all."""
-    if store.second_collection is None:
+    if not store.has_second_view:
         return []
     adding = {st.id for st in to_add}
     unchanged = [st for st in statements if st.id not in adding]

@@ -6,6 +6,8 @@ agencies, and their text rarely repeats the country.
 
 from __future__ import annotations
 
+from core.text import has_cjk
+
 # canonical English name -> other spellings (adjectives, Chinese, Japanese)
 PLACES: dict[str, tuple[str, ...]] = {
     "Japan": ("Japanese", "日本"),
@@ -75,7 +77,7 @@ def place_mentions(text: str) -> set[str]:
     found: set[str] = set()
     for canonical, others in PLACES.items():
         for name in (canonical, *others):
-            if _is_cjk(name):
+            if has_cjk(name):
                 if name in text:
                     found.add(canonical)
                     break
@@ -98,6 +100,3 @@ def place_name_spellings(canonical: str) -> tuple[str, ...]:
     """Spellings of a place that identify it inside an organisation's name."""
     return tuple(s for s in place_spellings(canonical) if s not in _WEAK_IN_NAMES)
 
-
-def _is_cjk(text: str) -> bool:
-    return any("\u3040" <= ch <= "\u9fff" for ch in text)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.retrieval.aliases import place_mentions, place_name_spellings
-from core.model import Filters
 from assistant.retrieval.lexical import STOPWORDS
+from core.model import Filters, Passage
+from core.text import HAN_RUN, has_cjk
+
+if TYPE_CHECKING:
+    from assistant.index.base import Store
 
 # words too common in names of AI-governance bodies and texts to identify one
 GENERIC_NAME_WORDS = frozenset(
@@ -28,9 +32,12 @@ GENERIC_NAME_WORDS = frozenset(
 )
 GENERIC_ACRONYMS = frozenset({"AI", "ML", "IT", "ICT", "AGI", "R&D", "EU", "UN", "US", "UK"})
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z&]*[A-Z]\b")
 PLACE_ONLY_SHARE = 0.5  # weight of a place-only match next to an outright name
+# how the catalog counts a statement whose citation lacks the field
+UNKNOWN_AUTHOR = "Unknown"
+NO_DATE = "n.d."
+UNKNOWN_LANG = "?"
 
 
 def _whole(name: str) -> re.Pattern[str]:
@@ -88,27 +95,30 @@ class Catalog:
     embedding_model: str = ""
 
     @classmethod
-    def from_store(cls, store) -> "Catalog":
-        return cls.from_metadatas(list(store.iter_metadatas()), store.embedder.model_id)
+    def from_store(cls, store: Store) -> Catalog:
+        return cls.from_passages([row.passage() for row in store.all_passages()], store.embedder.model_id)
 
     @classmethod
-    def from_metadatas(cls, metadatas: list[dict[str, Any]], embedding_model: str = "") -> "Catalog":
+    def from_passages(cls, passages: list[Passage], embedding_model: str = "") -> Catalog:
+        """Counts per statement (its first passage speaks for it), from the typed citation fields."""
         seen: set[str] = set()
-        authors, documents, years, languages = Counter(), Counter(), Counter(), Counter()
-        by_author: dict[str, Counter] = defaultdict(Counter)
-        for meta in metadatas:
-            sid = meta.get("statement_id")
-            if sid in seen:
+        authors: Counter[str] = Counter()
+        documents: Counter[str] = Counter()
+        years: Counter[str] = Counter()
+        languages: Counter[str] = Counter()
+        by_author: dict[str, Counter[str]] = defaultdict(Counter)
+        for p in passages:
+            if p.statement_id in seen:
                 continue
-            seen.add(sid)
-            author = meta.get("author") or "Unknown"
+            seen.add(p.statement_id)
+            author = p.author or UNKNOWN_AUTHOR
             authors[author] += 1
-            if meta.get("document"):
-                documents[meta["document"]] += 1
-                by_author[author][meta["document"]] += 1
-            years[str(meta.get("year", "n.d."))] += 1
-            languages[meta.get("lang") or "?"] += 1
-        return cls(len(seen), len(metadatas), authors, documents, years, languages, dict(by_author), embedding_model)
+            if p.document:
+                documents[p.document] += 1
+                by_author[author][p.document] += 1
+            years[str(p.year) if p.year is not None else NO_DATE] += 1
+            languages[p.lang or UNKNOWN_LANG] += 1
+        return cls(len(seen), len(passages), authors, documents, years, languages, dict(by_author), embedding_model)
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -137,12 +147,10 @@ class Catalog:
     def resolve_filters(self, filters: Filters | None) -> Filters | None:
         if not filters:
             return None
-        return Filters(
+        return replace(
+            filters,
             authors=self.resolve(filters.authors, "author"),
             documents=self.resolve(filters.documents, "document"),
-            since=filters.since,
-            until=filters.until,
-            lang=filters.lang,
         )
 
     # ---- mentions ----------------------------------------------------------------------------
@@ -201,7 +209,7 @@ def _names_match(
     own_rare = _words(name) & rare
     if own_rare and len(own_rare & q_words) >= min(2, len(own_rare)):
         return "name"
-    if any(run in question for run in _CJK_RUN.findall(name) if len(run) >= 3):
+    if any(run in question for run in HAN_RUN.findall(name) if len(run) >= 3):
         return "name"
     for title in re.findall(r"《([^》]+)》", question):
         if len(title) >= 3 and title in name:
@@ -209,7 +217,7 @@ def _names_match(
     low = name.casefold()
     for place in places:
         for spelling in place_name_spellings(place):
-            if not any("\u3040" <= ch <= "\u9fff" for ch in spelling) and re.search(
+            if not has_cjk(spelling) and re.search(
                 rf"(?<![\w]){re.escape(spelling.casefold())}(?![\w])", low
             ):
                 return "place"

@@ -12,7 +12,8 @@ and texts.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from core.text import fold_for_names as fold
 
 # the last word of a title that names a text or an event
 TITLE_HEADS = (
@@ -34,12 +35,6 @@ _GENERIC = _CONNECTORS | {"ai"}
 _HEADS = frozenset(h.lower() for h in TITLE_HEADS)
 # a bill, order or standard by its code: "SB 1047", "EO 14110", "ISO 42001" (not a year: "GDPR 2016")
 _CODE = re.compile(r"(?<![\w-])([A-Z]{2,4})[ -]?((?!(?:19|20)\d\d(?!\d))\d{3,5})(?![\w-])")
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, so "Montréal" in a question finds "Montreal"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
 def named_titles(question: str) -> list[str]:
@@ -69,7 +64,7 @@ def missing_titles(question: str, corpus_text: str, names: list[str]) -> list[st
 
     ``corpus_text`` (the stored names and texts) and ``names`` (one
     "author document" string per stored statement) come already passed through
-    ``fold``: the retriever prepares them once per store, not per question.
+    ``core.text.fold_for_names``: the retriever prepares them once per store, not per question.
     A title is held when one stored name holds all its distinctive words (so
     "OECD Recommendation" finds "OECD, Recommendation of the Council"), or
     when its last two words ("Action Summit", "Basic Act": what makes a title

@@ -14,11 +14,9 @@ from functools import lru_cache
 import bm25s
 import numpy as np
 
-_HAN = r"\u3400-\u9fff\uf900-\ufaff"
-_KANA = r"\u3040-\u30ff"
-_TOKEN = re.compile(rf"[{_HAN}]+|[{_KANA}]+|[^\W_]+", re.UNICODE)
-_IS_HAN = re.compile(rf"[{_HAN}]")
-_IS_KANA = re.compile(rf"[{_KANA}]")
+from core.text import HAN_RUN, KANA_RUN
+
+_TOKEN = re.compile(rf"{HAN_RUN.pattern}|{KANA_RUN.pattern}|[^\W_]+", re.UNICODE)
 
 STOPWORDS = frozenset(
     """a an the of and or to in on for with by is are was were be been being it its this that these those as at
@@ -41,9 +39,9 @@ def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     for match in _TOKEN.finditer(text):
         word = match.group(0)
-        if _IS_HAN.match(word):
+        if HAN_RUN.match(word):
             tokens.extend(t for t in _jieba().lcut_for_search(word) if t.strip())
-        elif _IS_KANA.match(word):
+        elif KANA_RUN.match(word):
             tokens.extend(word[i : i + 2] for i in range(max(1, len(word) - 1)))
         else:
             word = word.lower()

@@ -166,7 +166,7 @@ def test_offline_answer_lists_where_else_a_copied_text_appears(charter):
     copied = [s for s in answer.sources if s.passage.statement_id in ("fx-oecd-transparency", "fx-g20-transparency")]
     assert len(copied) == 1 and copied[0].passage.also_in
     line = bibliography(answer).splitlines()[copied[0].n - 1]
-    assert "same text also in:" in line and copied[0].passage.also_in[0]["author"] in line
+    assert "same text also in:" in line and copied[0].passage.also_in[0].author in line
 
 
 def test_chinese_question_gets_a_chinese_lead(charter):

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import chromadb
 import pytest
 
-from assistant.context import Charter
+from assistant.service import Charter
 from core.model import Filters
 from assistant.index.sync import ingest
 from assistant.index.store import StoreError, drop_collections

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from ui.cli import main
-from assistant.context import Charter
+from assistant.service import Charter
 from assistant.evaluate import format_report, load_questions, question_metrics
 from core.model import Passage
 from assistant.settings import Settings

@@ -8,14 +8,10 @@ from typing import Callable
 
 import pytest
 
-from ingest.documents import (
-    load_html,
-    load_markdown,
-    load_pdf,
-    load_plain_text,
-    parse_markdown,
-    parse_plain_text,
-)
+from ingest.html import load_html
+from ingest.markdown import load_markdown, parse_markdown
+from ingest.pdf import load_pdf
+from ingest.plain_text import load_plain_text, parse_plain_text
 from ingest.loaders import SUPPORTED_SUFFIXES, iter_files, load_path
 from core.model import IngestError, ParseResult
 

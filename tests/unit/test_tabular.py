@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from core.model import IngestError
-from ingest.tabular import load_csv, load_jsonl
+from ingest.csv_files import load_csv
+from ingest.jsonl import load_jsonl
 
 
 def _shared_waie() -> Path:

@@ -8,7 +8,8 @@ import pytest
 
 from core.model import Answer, Filters, Passage, Quote, Source, Verification
 from assistant.index.store import StoredPassage
-from ui.browse import start_examples, statement_html, stitch
+from assistant.service import statement_from_passages, stitch
+from ui.browse import start_examples, statement_html
 from ui.cards import (
     answer_message,
     linked_markdown,
@@ -174,15 +175,19 @@ def test_statement_view_stitches_overlapping_passages_and_escapes():
                                              "url": "javascript:alert(1)"}),
             StoredPassage("s:1", full[30:], {"statement_id": "s", "chunk": 1, "start": 30})]
     assert stitch(rows) == full
-    html = statement_html(rows)
+    statement = statement_from_passages(rows)
+    assert statement is not None and statement.id == "s" and statement.text == full and statement.author == "<b>A</b>"
+    html = statement_html(statement, len(rows))
     assert "<script" not in html and "<b>A" not in html and "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
     assert 'href="javascript' not in html
+    assert "2 passage(s) · id s" in html
+    assert "No such statement in the store." in statement_html(statement_from_passages([]))
 
 
 def test_start_examples_come_from_the_catalog():
     from collections import Counter
 
-    from assistant.retrieval.catalog import Catalog
+    from assistant.service import Catalog
 
     catalog = Catalog(3, 4, Counter({"Zed Council (ZC)": 2, "Other Body": 1}), Counter({"Zed Rules": 2, "Other Doc": 1}),
                       Counter({"2031": 2, "n.d.": 1}), Counter({"en": 3}),

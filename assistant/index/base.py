@@ -1,0 +1,91 @@
+"""What retrieval, ingestion and the UI need from a passage store.
+
+``store.ChromaStore`` implements it (embedded on disk or a ``chroma run``
+server); ``tests/integration/test_store_contract.py`` is the suite every
+implementation must pass.  Filters arrive as ``core.model.Filters`` and each
+implementation translates them into its own query language in one place: no
+caller builds a store query, and none filters rows itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # annotations only: importing the protocol loads no model code
+    import numpy as np
+
+    from assistant.index.embedders import CharterEmbeddings
+    from assistant.index.rows import StoredPassage
+    from assistant.settings import Settings
+    from core.model import Filters, PassageRecord, Statement
+
+
+class Store(Protocol):
+    """A collection of passages with their vectors (and, optionally, a second view's)."""
+
+    settings: Settings
+    embedder: CharterEmbeddings
+    second: CharterEmbeddings | None  # the second embedding view's model, if any
+
+    @property
+    def location(self) -> str:
+        """Where the store lives (a folder or a server URL), for messages."""
+
+    @property
+    def generation(self) -> int:
+        """Bumped on every write, so in-memory indexes (BM25) know to rebuild."""
+
+    @property
+    def has_second_view(self) -> bool:
+        """Whether the store keeps second-view vectors."""
+
+    def count(self) -> int: ...
+
+    def reset(self) -> None:
+        """Drop everything stored (``--rebuild``)."""
+
+    # ---- writes
+    def add(self, records: list[PassageRecord], *, second_only: bool = False) -> None:
+        """Upsert passages by id (idempotent); ``second_only`` fills only the second view."""
+
+    def delete_statements(self, statement_ids: Iterable[str]) -> None: ...
+
+    def delete_passages(self, ids: Iterable[str]) -> None: ...
+
+    def relocate(self, statements: list[Statement]) -> None:
+        """Rewrite where stored statements were read (source, line, key), keeping their vectors."""
+
+    # ---- reads for ingestion
+    def existing_ids(self, ids: list[str], *, second: bool = False) -> set[str]: ...
+
+    def statement_states(self, statement_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """statement_id -> metadata of its first passage, for the statements stored."""
+
+    def passage_ids(self, statement_ids: list[str]) -> set[str]: ...
+
+    def statements_of_source(self, source: str) -> dict[str, str]:
+        """statement_id -> key of what the store holds from one file."""
+
+    def sources(self) -> set[str]: ...
+
+    # ---- reads for retrieval and browsing
+    def iter_metadatas(self) -> Iterator[dict[str, Any]]: ...
+
+    def all_passages(self) -> list[StoredPassage]:
+        """Every row, in id order."""
+
+    def get_statement(self, statement_id: str) -> list[StoredPassage]:
+        """The passages of one statement, in chunk order."""
+
+    def query(self, query_vector: np.ndarray, k: int,
+              filters: Filters | None = None) -> list[tuple[StoredPassage, float]]:
+        """The ``k`` nearest rows matching ``filters``, with cosine similarity, best first."""
+
+    def ids_matching(self, filters: Filters | None) -> set[str]:
+        """Ids of every row matching ``filters``: the same filter ``query`` applies."""
+
+    def vectors(self, ids: list[str], *, second: bool = False) -> dict[str, np.ndarray]: ...
+
+    def sample_vectors(self, n: int, *, second: bool = False) -> np.ndarray:
+        """Up to ``n`` stored vectors, to calibrate scores per query."""

@@ -1,0 +1,79 @@
+"""Which stored passages a search considers at all.
+
+Hybrid search re-ranks a pool: the dense query's nearest passages, the nearest
+inside each year, organisation or document the question names (so a passage
+the plain query ranks 200th can still be considered), and BM25's best (so an
+exact term the embedding missed still gets in).  Every store query carries the
+user's filters as ``Filters``; the BM25 side is bounded by the store's own
+filter (``Store.ids_matching``), never by a second implementation of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.index.base import Store
+from assistant.index.rows import StoredPassage
+from assistant.retrieval.catalog import Mentions
+from assistant.retrieval.snapshot import StoreSnapshot
+from assistant.retrieval.tuning import RetrievalTuning
+from core.model import Filters, Passage
+
+
+@dataclass
+class CandidatePool:
+    """The passages to re-rank, and every stored row's BM25 score for the question
+    (the lexical signal is z-scored against all of them)."""
+
+    rows: dict[str, StoredPassage]  # id -> row, in the order they joined the pool
+    bm25: np.ndarray
+
+
+def focus_filters(filters: Filters | None, years: set[int], mentions: Mentions) -> list[Filters]:
+    """The user's filters narrowed to each year set, organisation set and document
+    set the question names (a narrowing nothing can match is left out)."""
+    base = filters or Filters()
+    focus: list[Filters | None] = []
+    if years:
+        focus.append(base.narrowed(years=sorted(years)))
+    if mentions.authors:
+        focus.append(base.narrowed(authors=sorted(mentions.authors)))
+    if mentions.documents:
+        focus.append(base.narrowed(documents=sorted(mentions.documents)))
+    return [f for f in focus if f is not None]
+
+
+def bm25_best(scores: np.ndarray, allowed: np.ndarray, n: int) -> list[int]:
+    """Row positions of the ``n`` best BM25 scores among the allowed rows (a zero score matches nothing)."""
+    masked = np.where(allowed, scores, -np.inf)
+    return [int(pos) for pos in np.argsort(-masked)[:n] if np.isfinite(masked[pos]) and masked[pos] > 0]
+
+
+def hybrid_pool(store: Store, snapshot: StoreSnapshot, query: str, qvec: np.ndarray, filters: Filters | None,
+                years: set[int], mentions: Mentions, tuning: RetrievalTuning) -> CandidatePool:
+    """Dense, focus and BM25 candidates, each passage once."""
+    rows: dict[str, StoredPassage] = {}
+    for hit, _ in store.query(qvec, tuning.dense_pool, filters):
+        rows[hit.id] = hit
+    for focus in focus_filters(filters, years, mentions):
+        for hit, _ in store.query(qvec, tuning.focus_pool, focus):
+            rows.setdefault(hit.id, hit)
+    bm25 = snapshot.lexical.scores(query)
+    for pos in bm25_best(bm25, snapshot.allowed(store, filters), tuning.bm25_pool):
+        row = snapshot.rows[pos]
+        rows.setdefault(row.id, row)
+    return CandidatePool(rows, bm25)
+
+
+def dense_ranked(store: Store, qvec: np.ndarray, n: int, filters: Filters | None) -> list[Passage]:
+    """The ``n`` nearest passages, scored by cosine similarity alone (``method="dense"``)."""
+    return [hit.passage(score=s, dense=s) for hit, s in store.query(qvec, n, filters)]
+
+
+def bm25_ranked(store: Store, snapshot: StoreSnapshot, query: str, n: int, filters: Filters | None) -> list[Passage]:
+    """The ``n`` best BM25 matches, scored by BM25 alone (``method="bm25"``)."""
+    scores = snapshot.lexical.scores(query)
+    return [snapshot.rows[pos].passage(score=float(scores[pos]))
+            for pos in bm25_best(scores, snapshot.allowed(store, filters), n)]

@@ -1,0 +1,304 @@
+"""The one door into Charter for its front-ends: the ``charter`` command and the
+web UI call this and nothing below it, so they can never disagree about which
+store or model they use, and neither has to know how the store keeps its rows.
+
+It is safe to share between threads by itself: the embedding models, the
+Chroma client and the retriever's in-memory index (rebuilt when the store
+changes) are not, so every call that touches them runs under one lock.  A
+streamed answer takes the lock for each step only, so an LLM writing a long
+answer does not keep the models from other callers.
+
+Imports below the facade are made on first use: ``charter config`` and the
+page of the web UI must come up without loading Chroma or the models.  The
+types a front-end needs by name (``Catalog``, ``IngestReport``, ...) are
+re-exported lazily for the same reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
+
+from assistant.settings import Settings
+from core.model import CITATION_FIELDS, Answer, Filters, Mode, Statement, StatementSummary
+
+if TYPE_CHECKING:
+    from assistant.answer.answerer import Answerer
+    from assistant.answer.llm import DEFAULT_BASE_URL, safe_url
+    from assistant.answer.verify import UNVERIFIED_LABEL
+    from assistant.evaluate import format_report
+    from assistant.index.embedders import CharterEmbeddings
+    from assistant.index.store import Store, StoreError
+    from assistant.index.sync import IngestReport
+    from assistant.retrieval.catalog import Catalog
+    from assistant.retrieval.retriever import Retriever, SearchResult
+    from ingest.loaders import SUPPORTED_SUFFIXES
+
+__all__ = ["DEFAULT_BASE_URL", "SUPPORTED_SUFFIXES", "UNVERIFIED_LABEL", "Catalog", "Charter", "IngestReport",
+           "SearchResult", "StoreError", "format_report", "safe_url", "statement_from_passages", "stitch"]
+
+# name -> module it lives in; imported when first asked for (see the module docstring)
+_LAZY_EXPORTS = {
+    "Catalog": "assistant.retrieval.catalog",
+    "IngestReport": "assistant.index.sync",
+    "SearchResult": "assistant.retrieval.retriever",
+    "StoreError": "assistant.index.store",
+    "SUPPORTED_SUFFIXES": "ingest.loaders",
+    "format_report": "assistant.evaluate",
+    "UNVERIFIED_LABEL": "assistant.answer.verify",  # the flag the verifier writes into an answer's text
+    "safe_url": "assistant.answer.llm",  # a URL without its credentials (~1.5 s to import: the LLM client)
+    "DEFAULT_BASE_URL": "assistant.answer.llm",
+}
+
+T = TypeVar("T")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_EXPORTS:
+        return getattr(importlib.import_module(_LAZY_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ---------------------------------------------------------------- stored rows -> statements
+
+
+class _Row(Protocol):
+    """A stored passage: its verbatim text and the metadata the store keeps beside it."""
+
+    text: str
+    meta: dict[str, Any]
+
+
+def stitch(rows: Sequence[_Row]) -> str:
+    """A statement's text from its overlapping passages, each placed at its offset."""
+    text = ""
+    for row in sorted(rows, key=lambda r: r.meta.get("chunk", 0)):
+        start = row.meta.get("start")
+        if not text:
+            text = row.text
+        elif isinstance(start, int) and start <= len(text):
+            text = text[:start] + row.text
+        else:
+            text += ("\n\n" if isinstance(start, int) and start - len(text) >= 2 else " ") + row.text
+    return text
+
+
+def _extra(meta: dict[str, Any]) -> dict[str, Any]:
+    """The source's unknown fields, which the store keeps as one JSON string."""
+    raw = meta.get("extra")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def statement_from_passages(rows: Sequence[_Row]) -> Statement | None:
+    """The whole statement back from its stored passages (None for no passages)."""
+    if not rows:
+        return None
+    meta = min(rows, key=lambda r: r.meta.get("chunk", 0)).meta
+    citation = {name: meta[name] for name in CITATION_FIELDS if name in meta}  # absent ones take the defaults
+    return Statement(text=stitch(rows), extra=_extra(meta), id=str(meta.get("statement_id", "")),
+                     key=str(meta.get("key") or ""), **citation)
+
+
+def _summaries(metadatas: Iterable[dict[str, Any]]) -> list[StatementSummary]:
+    """Every statement once (from its first passage's metadata), with its passage count, in reading order."""
+    seen: dict[str, StatementSummary] = {}
+    for meta in metadatas:
+        sid = str(meta.get("statement_id", ""))
+        if not sid:
+            continue
+        if sid in seen:
+            seen[sid].passages += 1
+            continue
+        seen[sid] = StatementSummary(
+            id=sid, author=str(meta.get("author") or "Unknown"), document=str(meta.get("document") or ""),
+            date=str(meta.get("date") or meta.get("date_text") or ""), section=str(meta.get("section") or ""),
+            lang=str(meta.get("lang") or ""), year=str(meta.get("year", "n.d.")),
+        )
+    return sorted(seen.values(), key=lambda s: (s.author.casefold(), s.date, s.document, s.section))
+
+
+# ---------------------------------------------------------------- the facade
+
+
+class _Component(Generic[T]):
+    """A component built on first use under the service's lock, so two threads
+    never build it twice; assignable, so a test can wire in its own."""
+
+    def __init__(self, build: Callable[[Charter], T]):
+        self.build = build
+        self.name = build.__name__
+        self.__doc__ = build.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _Component[T]: ...
+
+    @overload
+    def __get__(self, obj: Charter, owner: type | None = None) -> T: ...
+
+    def __get__(self, obj: Charter | None, owner: type | None = None) -> T | _Component[T]:
+        if obj is None:
+            return self
+        with obj._lock:
+            if self.name not in obj.__dict__:
+                obj.__dict__[self.name] = self.build(obj)
+            return obj.__dict__[self.name]
+
+    def __set__(self, obj: Charter, value: T) -> None:
+        with obj._lock:
+            obj.__dict__[self.name] = value
+
+
+class Charter:
+    """Settings -> embedder -> store -> retriever -> answerer, built lazily, and
+    everything the front-ends ask of them."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or Settings()
+        self._lock = threading.RLock()
+        self._statements: tuple[int, list[StatementSummary]] | None = None  # (store generation, listing)
+
+    # ---- components ------------------------------------------------------------------------------
+    @_Component
+    def embedder(self) -> CharterEmbeddings:
+        from assistant.index.embedders import make_embedder
+
+        return make_embedder(self.settings)
+
+    @_Component
+    def store(self) -> Store:
+        from assistant.index.embedders import make_second_embedder
+        from assistant.index.store import Store
+
+        return Store(self.settings, self.embedder, make_second_embedder(self.settings))
+
+    @_Component
+    def retriever(self) -> Retriever:
+        from assistant.retrieval.retriever import Retriever
+
+        return Retriever(self.store, self.settings)
+
+    @_Component
+    def answerer(self) -> Answerer:
+        from assistant.answer.answerer import Answerer
+
+        return Answerer(self.retriever, self.settings)
+
+    # ---- the store -------------------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        """Where the store is: its folder, or the Chroma server's URL."""
+        with self._lock:
+            return self.store.location
+
+    def passage_count(self) -> int:
+        with self._lock:
+            return self.store.count()
+
+    def drop_collections(self) -> None:
+        """Delete the stored collections (``--rebuild``); the next call opens them afresh.
+        Call it before anything else when the store may hold another model's vectors."""
+        from assistant.index.store import drop_collections
+
+        with self._lock:
+            drop_collections(self.settings)
+            for name in ("store", "retriever", "answerer"):
+                self.__dict__.pop(name, None)
+            self._statements = None
+
+    def parse(self, paths: Iterable[Path]) -> tuple[list[Statement], IngestReport]:
+        """What ingesting would store, parsed only (``--dry-run``): no store, no model."""
+        from assistant.index.sync import IngestReport, parse_files
+
+        report = IngestReport()
+        statements = [st for _path, found in parse_files(list(paths), report) for st in found]
+        return statements, report
+
+    def ingest(self, paths: Iterable[Path], **kwargs: Any) -> IngestReport:
+        """Ingest with the settings' chunking; see assistant.index.sync.ingest for the options."""
+        from assistant.index.sync import ingest
+
+        kwargs.setdefault("chunk_chars", self.settings.chunk_chars)
+        kwargs.setdefault("chunk_overlap", self.settings.chunk_overlap)
+        kwargs.setdefault("batch_size", self.settings.embedding_batch)
+        with self._lock:
+            return ingest(self.store, list(paths), **kwargs)
+
+    def catalog(self) -> Catalog:
+        """Counts and names of what is stored (cached by the retriever until the store changes)."""
+        with self._lock:
+            return self.retriever.catalog
+
+    def stats(self) -> dict[str, Any]:
+        """What ``charter stats`` prints: counts by author, document, year and language."""
+        from assistant.retrieval.catalog import Catalog
+
+        with self._lock:
+            return Catalog.from_store(self.store).stats()
+
+    def statements(self) -> list[StatementSummary]:
+        """Every stored statement once, cached until the store changes."""
+        with self._lock:
+            store = self.store
+            if self._statements is None or self._statements[0] != store.generation:
+                self._statements = (store.generation, _summaries(store.iter_metadatas()))
+            return self._statements[1]
+
+    def statement(self, statement_id: str) -> Statement | None:
+        """One stored statement whole (its passages stitched back together), or None."""
+        with self._lock:
+            return statement_from_passages(self.store.get_statement(statement_id))
+
+    # ---- searching and answering -----------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None,
+               method: str = "hybrid") -> SearchResult:
+        with self._lock:
+            return self.retriever.search(query, k=k, filters=filters, method=method)  # type: ignore[arg-type]
+
+    @property
+    def backend_label(self) -> str:
+        """Who answers (the LLM, or the offline quote answerer); builds the LLM client on first use."""
+        with self._lock:
+            return self.answerer.backend_label
+
+    def stream(self, question: str, history: list[dict] | None = None, *, mode: Mode = "ask",
+               filters: Filters | None = None, k: int | None = None,
+               targets: list[str] | None = None) -> Iterator[Answer]:
+        """Partial answers while an LLM writes, then the final one; each step under the lock."""
+        updates = self.answerer.stream(question, history, mode=mode, filters=filters, k=k, targets=targets)
+        while True:
+            with self._lock:
+                try:
+                    update = next(updates)
+                except StopIteration:
+                    return
+            yield update
+
+    def answer(self, question: str, history: list[dict] | None = None, **kwargs: Any) -> Answer:
+        """The final answer only (see ``stream`` for the options)."""
+        final = None
+        for update in self.stream(question, history, **kwargs):
+            final = update
+        if final is None:
+            raise RuntimeError("the answerer gave no answer")
+        return final
+
+    def evaluate(self, questions: Path, *, k: int = 5, retrievers: list[str] | None = None,
+                 with_answers: bool = True) -> dict[str, Any]:
+        """The ``charter eval`` report on a gold question file (``format_report`` prints it)."""
+        from assistant.evaluate import evaluate_file
+
+        with self._lock:
+            return evaluate_file(self, questions, k=k, retrievers=retrievers, with_answers=with_answers)
