@@ -7,8 +7,9 @@ corpus cannot answer), optional ``kind`` and ``lang``.
 recall@k: per answerable question, the share of its gold substrings found in
 the top k passages, averaged.  MRR@10: reciprocal rank of the first passage
 holding any gold substring.  nDCG@10: binary gains, each gold substring counted
-once at the first passage holding it (capped at 1 when one passage holds several).  Abstention accuracy: on all questions,
-whether the system abstained exactly when the gold says it cannot answer.
+once at the first passage holding it (capped at 1 when one passage holds
+several).  Abstention accuracy: on all questions, whether the system abstained
+exactly when the gold says it cannot answer.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ import math
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.model import Passage
+
+if TYPE_CHECKING:  # the service imports this module lazily; only the type goes the other way
+    from assistant.retrieval.retriever import Method
+    from assistant.service import Charter
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -61,7 +66,7 @@ def _mean(values: list[float]) -> float:
     return round(sum(values) / len(values), 4) if values else 0.0
 
 
-def evaluate_retriever(charter, questions: list[dict[str, Any]], k: int, method: str) -> dict[str, Any]:
+def evaluate_retriever(charter: Charter, questions: list[dict[str, Any]], k: int, method: Method) -> dict[str, Any]:
     per_q: list[dict[str, Any]] = []
     started = time.perf_counter()
     for q in questions:
@@ -99,7 +104,7 @@ def evaluate_retriever(charter, questions: list[dict[str, Any]], k: int, method:
     }
 
 
-def check_answers(charter, questions: list[dict[str, Any]]) -> dict[str, Any]:
+def check_answers(charter: Charter, questions: list[dict[str, Any]]) -> dict[str, Any]:
     """Answer every question and count valid citations and verified quotes."""
     given = valid = quotes = verified = 0
     for q in questions:
@@ -118,7 +123,7 @@ def check_answers(charter, questions: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def evaluate_file(charter, path: Path, *, k: int = 5, retrievers: list[str] | None = None,
+def evaluate_file(charter: Charter, path: Path, *, k: int = 5, retrievers: list[Method] | None = None,
                   with_answers: bool = True) -> dict[str, Any]:
     """The report of ``charter eval``: the first retriever's figures at the top level,
     every retriever's under ``retrievers``."""
@@ -126,7 +131,8 @@ def evaluate_file(charter, path: Path, *, k: int = 5, retrievers: list[str] | No
     runs = [evaluate_retriever(charter, questions, k, m) for m in (retrievers or ["hybrid"])]
     report = dict(runs[0])
     report["k"] = k
-    report["retrievers"] = {r["retriever"]: {key: r[key] for key in (f"recall@{k}", "mrr@10", "ndcg@10", "abstention_accuracy")} for r in runs}
+    keys = (f"recall@{k}", "mrr@10", "ndcg@10", "abstention_accuracy")
+    report["retrievers"] = {r["retriever"]: {key: r[key] for key in keys} for r in runs}
     if with_answers:
         report["answers"] = check_answers(charter, questions)
     return report
@@ -136,7 +142,8 @@ def format_report(report: dict[str, Any]) -> str:
     k = report["k"]
     lines = [
         f"questions: {report['n_questions']} ({report['n_answerable']} answerable)   retriever: {report['retriever']}",
-        f"recall@{k}: {report[f'recall@{k}']:.3f}   MRR@10: {report['mrr@10']:.3f}   nDCG@10: {report['ndcg@10']:.3f}   "
+        f"recall@{k}: {report[f'recall@{k}']:.3f}   MRR@10: {report['mrr@10']:.3f}   "
+        f"nDCG@10: {report['ndcg@10']:.3f}   "
         f"abstention accuracy: {report['abstention_accuracy']:.3f}",
         "",
         f"{'kind':<12} {'n':>3} {f'recall@{k}':>9} {'MRR@10':>7} {'nDCG@10':>8} {'abstain':>8}",
@@ -149,8 +156,8 @@ def format_report(report: dict[str, Any]) -> str:
     if len(report["retrievers"]) > 1:
         lines += ["", "side by side:"]
         for name, r in report["retrievers"].items():
-            lines.append(f"  {name:<7} recall@{k} {r[f'recall@{k}']:.3f}   MRR@10 {r['mrr@10']:.3f}   nDCG@10 {r['ndcg@10']:.3f}   "
-                         f"abstention {r['abstention_accuracy']:.3f}")
+            lines.append(f"  {name:<7} recall@{k} {r[f'recall@{k}']:.3f}   MRR@10 {r['mrr@10']:.3f}   "
+                         f"nDCG@10 {r['ndcg@10']:.3f}   abstention {r['abstention_accuracy']:.3f}")
     if "answers" in report:
         a = report["answers"]
         lines += ["", f"answers ({a['backend']}): citations valid {a['citations_valid']}/{a['citations_given']}, "

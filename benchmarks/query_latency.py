@@ -28,14 +28,16 @@ def main() -> None:
     started = time.perf_counter()
     charter.retriever.search("warm-up question about AI safety")
     print(f"first search (builds BM25 index, loads models): {time.perf_counter() - started:.2f} s")
-    for label, run in (("search", lambda q: charter.retriever.search(q)), ("offline answer", lambda q: charter.answerer.answer(q))):
+    runs = (("search", lambda q: charter.retriever.search(q)), ("offline answer", lambda q: charter.answerer.answer(q)))
+    for label, run in runs:
         times = []
         for _ in range(args.rounds):
             for q in questions:
                 t = time.perf_counter()
                 run(q)
                 times.append(time.perf_counter() - t)
-        print(f"{label:<15} n={len(times)}  p50 {statistics.median(times) * 1000:.0f} ms   p95 {percentile(times, 0.95) * 1000:.0f} ms")
+        print(f"{label:<15} n={len(times)}  p50 {statistics.median(times) * 1000:.0f} ms   "
+              f"p95 {percentile(times, 0.95) * 1000:.0f} ms")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {rss:.0f} MiB ({charter.store.count()} passages)")
 

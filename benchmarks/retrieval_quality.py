@@ -2,14 +2,12 @@
 
     python benchmarks/retrieval_quality.py [--store DIR]
 
-Each row changes one weight of assistant.retrieval.retriever.Fusion and prints
+Each row changes one weight of assistant.settings.FusionWeights and prints
 recall@5 / MRR@10 / abstention accuracy, so a change of weights is a measured
 choice, not a guess.  The store (default: a cache folder) is built once.
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from common import DEV, bench_charter, store_arguments
 
@@ -32,20 +30,21 @@ def main() -> None:
     parser = store_arguments(__doc__)
     args = parser.parse_args()
     from assistant.evaluate import evaluate_retriever, load_questions
-    from assistant.retrieval.retriever import Fusion
 
     charter = bench_charter(args)
     questions = load_questions(DEV)
-    base = Fusion()
+    base = charter.settings.retrieval.fusion
     print(f"{'variant':<18} {'recall@5':>8} {'MRR@10':>7} {'nDCG@10':>8} {'abstain':>8}")
     for name, change in VARIANTS.items():
-        charter.retriever.fusion = replace(base, **change)
+        charter.retriever.fusion = base.model_copy(update=change)
         r = evaluate_retriever(charter, questions, 5, "hybrid")
-        print(f"{name:<18} {r['recall@5']:>8.3f} {r['mrr@10']:>7.3f} {r['ndcg@10']:>8.3f} {r['abstention_accuracy']:>8.3f}")
+        print(f"{name:<18} {r['recall@5']:>8.3f} {r['mrr@10']:>7.3f} {r['ndcg@10']:>8.3f} "
+              f"{r['abstention_accuracy']:>8.3f}")
     charter.retriever.fusion = base
     for method in ("dense", "bm25"):
         r = evaluate_retriever(charter, questions, 5, method)
-        print(f"{method + ' alone':<18} {r['recall@5']:>8.3f} {r['mrr@10']:>7.3f} {r['ndcg@10']:>8.3f} {r['abstention_accuracy']:>8.3f}")
+        print(f"{method + ' alone':<18} {r['recall@5']:>8.3f} {r['mrr@10']:>7.3f} {r['ndcg@10']:>8.3f} "
+              f"{r['abstention_accuracy']:>8.3f}")
 
 
 if __name__ == "__main__":

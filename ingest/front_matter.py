@@ -13,7 +13,6 @@ from core.model import ParseIssue
 from ingest.prose import Meta, presolve_date
 from ingest.record_mapping import json_safe
 
-
 _FM_DROP = frozenset({"text", "id", "section", "page", "line", "extra"})
 
 

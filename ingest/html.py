@@ -14,7 +14,6 @@ from core.model import ParseIssue, ParseResult
 from ingest.prose import Block, Meta, presolve_date, squash, statements_from_blocks
 from ingest.reader import read_text
 
-
 _HTML_DROP = ("script", "style", "noscript", "template", "nav", "footer", "aside",
               "form", "svg", "iframe", "button", "select", "head", "title", "menu",
               "dialog", "canvas", "object")

@@ -46,7 +46,7 @@ def detect_lang(text: str | None) -> str | None:
 
 def script_counts(text: str) -> dict[str, int]:
     """Letters by script: han, kana, hangul, other (any other letter)."""
-    counts: dict[str, int] = dict(cjk_script_counts(text))
+    counts: dict[str, int] = dict(cjk_script_counts(text).items())
     counts["other"] = sum(1 for char in without_cjk(text) if char.isalpha())
     return counts
 

@@ -6,11 +6,11 @@ templates, in its Chinese or English interface::
 
     <text>                                   <text>
     原则: <DOCUMENT>, <DATE>                  Principle: <DOCUMENT>, <DATE>
-                                             
+
     作者:<ORG>                                Published by <ORG>
 
     <text>                                   <text>
-                                             
+
     由 <ORG> 在 <DOCUMENT>发表, <DATE>        Published by <ORG> in <DOCUMENT>, <DATE>
 
 and an older layout puts the attribution *before* the text::
@@ -43,9 +43,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from core.model import IngestError, ParseIssue, ParseResult, Statement
 from ingest.dates import parse_date
 from ingest.language import detect_lang, is_mostly_cjk
-from core.model import IngestError, ParseIssue, ParseResult, Statement
 
 # ---------------------------------------------------------------- line kinds
 BLANK = "blank"
@@ -157,6 +157,10 @@ class _Attribution:
     author: str | None
     document: str | None = None
     date_text: str | None = None
+
+
+#: what grouping yields: a text block, an attribution, ``(PUBLISHER, attribution)`` or the FURNITURE marker
+_Item = _Block | _Attribution | tuple[str, _Attribution] | str
 
 
 # ---------------------------------------------------------------- public API
@@ -351,7 +355,7 @@ def _resolve_main(lines: list[_Line], index: int) -> None:
     is_author = following is not None and (
         following.kind == AUTHOR
         or (following.kind == PUBLISHED_BY and following.fields["date"] is None))
-    if not is_author:
+    if following is None or not is_author:
         lines[index].kind, lines[index].fields = TEXT, {}
         return
     if following.kind == PUBLISHED_BY:
@@ -380,16 +384,16 @@ def _next_non_blank(lines: list[_Line], index: int) -> _Line | None:
 
 
 # ---------------------------------------------------------------- pass 3
-def _group(lines: list[_Line]) -> list[_Block | _Attribution | str]:
+def _group(lines: list[_Line]) -> list[_Item]:
     """Blocks of text, headings, attributions and furniture markers, in order.
 
     A main line and its author line become one attribution (placed at the
     main line); a publisher attribution comes as ``(PUBLISHER, attribution)``
     because, unlike the others, it precedes its text.
     """
-    items: list = []
-    main_lines = {int(l.fields["main_line"]): l for l in lines
-                  if l.kind == AUTHOR and l.fields.get("main_line")}
+    items: list[_Item] = []
+    main_lines = {int(main): ln for ln in lines
+                  if ln.kind == AUTHOR and (main := ln.fields.get("main_line"))}
     current: _Block | None = None
     for line in lines:
         if line.kind == TEXT:
@@ -403,7 +407,7 @@ def _group(lines: list[_Line]) -> list[_Block | _Attribution | str]:
     return _split_plain_headings(items)
 
 
-def _items_for(line: _Line, main_lines: dict[int, _Line]) -> list:
+def _items_for(line: _Line, main_lines: dict[int, _Line]) -> list[_Item]:
     """The grouped items one non-text line contributes."""
     if line.kind == HEADING:
         return [_Block(line.number, [line.fields["section"] or ""], line.fields["section"])]
@@ -423,12 +427,12 @@ def _items_for(line: _Line, main_lines: dict[int, _Line]) -> list:
     return []  # blank lines, and author lines already merged into their main line
 
 
-def _split_plain_headings(items: list) -> list:
+def _split_plain_headings(items: list[_Item]) -> list[_Item]:
     """A multi-line text block whose first line is a short title-like line
     (``7 Privacy``) is a heading followed by the text.  This wins over the
     Chinese/English pair rule, as it does for blank-separated blocks: a pair's
     Chinese half is a sentence and ends with punctuation."""
-    out: list = []
+    out: list[_Item] = []
     for item in items:
         if (isinstance(item, _Block) and not item.is_heading and len(item.lines) > 1
                 and _is_heading_like(item.lines[0])):
@@ -467,7 +471,7 @@ class _Assembler:
         self.pending: list[_Block] = []
         self.publisher: tuple[_Attribution, _Block | None] | None = None
 
-    def feed(self, item) -> None:
+    def feed(self, item: _Item) -> None:
         if isinstance(item, _Block):
             self.pending.append(item)
         elif isinstance(item, _Attribution):

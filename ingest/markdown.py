@@ -14,7 +14,6 @@ from ingest.front_matter import read_front_matter
 from ingest.prose import Block, join_lines, statements_from_blocks
 from ingest.reader import read_text
 
-
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -46,7 +45,7 @@ def line_blocks(lines: list[str], start: int, markdown: bool) -> list[Block]:
 
     def flush() -> None:
         if para:
-            text = join_lines((_QUOTE.sub("", l) if markdown else l for _, l in para),
+            text = join_lines((_QUOTE.sub("", ln) if markdown else ln for _, ln in para),
                                markdown)
             blocks.append(Block(_inline(text) if markdown else text, para[0][0]))
             para.clear()
@@ -70,7 +69,7 @@ def line_blocks(lines: list[str], start: int, markdown: bool) -> list[Block]:
             blocks.append(heading)
         elif para and _SETEXT.match(line):
             level = 1 if line.strip().startswith("=") else 2
-            text = join_lines((l for _, l in para), markdown)
+            text = join_lines((ln for _, ln in para), markdown)
             blocks.append(Block(_inline(text) if markdown else text, para[0][0], level))
             para.clear()
         elif _THEMATIC.match(line):

@@ -56,7 +56,7 @@ def _open_pdf(data: bytes, source: str) -> Any:
         raise
     except DependencyError as exc:
         raise IngestError(source, f"encrypted PDF that pypdf cannot open here: {exc}") from None
-    except Exception as exc:  # pypdf raises many types for broken files
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many unrelated types for broken files
         raise IngestError(source, f"corrupt PDF: {exc}") from None
     return reader
 
@@ -65,7 +65,7 @@ def _pdf_meta(reader: Any, stem: str) -> dict[str, Any]:
     """Title (or the file stem) and author from the PDF's document information."""
     try:
         info = reader.metadata
-    except Exception:  # a broken info dictionary should not lose the text
+    except Exception:  # noqa: BLE001 - whatever a broken info dictionary raises, the text is kept
         info = None
     title = (info.title or "").strip() if info else ""
     author = (info.author or "").strip() if info else ""
@@ -76,7 +76,7 @@ def _page_text(page: Any, number: int, source: str, issues: list[ParseIssue]) ->
     """Extracted text of one page, unwrapped; a broken page is reported, not fatal."""
     try:
         raw = page.extract_text() or ""
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types; one broken page is reported, not fatal
         issues.append(ParseIssue(source, None, f"page {number}: text not extractable ({exc})",
                                  "error"))
         return ""

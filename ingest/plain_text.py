@@ -15,7 +15,6 @@ from ingest.markdown import line_blocks
 from ingest.prose import CJK, LIST_ITEM, Block, statements_from_blocks
 from ingest.reader import read_text
 
-
 _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+\S")
 _ROMAN = re.compile(r"^[IVXLC]+\.\s+\S")
 _CN_PART = re.compile(r"^第[一二三四五六七八九十百零〇\d]+[编章部]")

@@ -13,9 +13,10 @@ read as the author wrote them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from core.model import ParseIssue, ParseResult, Statement
 from core.text import CJK_LETTERS, CJK_PUNCTUATION, is_unspaced_cjk, squash_whitespace

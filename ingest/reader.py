@@ -66,7 +66,7 @@ def read_bytes(path: Path) -> bytes:
 
 
 def read_text(path: Path) -> tuple[str, str]:
-    """Return ``(text, encoding)`` with newlines normalised to ``\\n``.
+    r"""Return ``(text, encoding)`` with newlines normalised to ``\n``.
 
     Raises IngestError for unreadable, empty, binary or wrongly-encoded files.
     """
@@ -196,6 +196,6 @@ def _reject_control_heavy(text: str, source: str) -> None:
 
 
 def _line_of(data: bytes, offset: int) -> int:
-    """1-based line of a byte offset (\\n, \\r\\n and lone \\r all end a line)."""
+    r"""1-based line of a byte offset (\n, \r\n and lone \r all end a line)."""
     prefix = data[:offset].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     return prefix.count(b"\n") + 1

@@ -12,7 +12,8 @@ through the same mapping.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from core.model import ParseIssue, ParseResult, Statement
 

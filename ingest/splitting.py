@@ -9,7 +9,12 @@ of English and Chinese sentences, then clauses, and only then spaces.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core.model import PassageRecord, Statement
+
+if TYPE_CHECKING:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 # Zero-width patterns (lookbehind) so the punctuation stays with its sentence;
 # keep_separator="end" keeps any following whitespace with the sentence too.
@@ -46,7 +51,7 @@ def split_statement(
     ]
 
 
-def _splitter(max_chars: int, overlap: int):  # -> RecursiveCharacterTextSplitter
+def _splitter(max_chars: int, overlap: int) -> RecursiveCharacterTextSplitter:
     """The LangChain splitter, configured for sentence-preserving cuts."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 

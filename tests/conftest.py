@@ -154,7 +154,8 @@ IDAIS = "IDAIS (International Dialogues on AI Safety)"
 SEEDS = [
     ('"Coordinated global action on AI safety', IDAIS, "IDAIS 牛津", "2023-10-31", "Oct 31, 2023", None),
     ("Positive utilization of AI", "Cabinet Office, Government of Japan",
-     "以人类为中心的人工智能的社会原则(Social Principles of Human centric AI)", "2018-12-27", "Dec 27, 2018", "(4) Security"),
+     "以人类为中心的人工智能的社会原则(Social Principles of Human centric AI)", "2018-12-27", "Dec 27, 2018",
+     "(4) Security"),
     ("Artificial intelligence (AI) is a new area", "Cyberspace Administration of China", "全球人工智能治理倡议",
      "2023-10-18", "October 18, 2023", None),
     ("Reaching adequate safety levels", IDAIS, "IDAIS 牛津", "2023-10-31", "Oct 31, 2023", None),
@@ -170,7 +171,8 @@ def assert_seed_statements(store, seed_file: Path) -> None:
     its source file."""
     statements = stored_statements(store)
     lines = seed_file.read_text(encoding="utf-8").splitlines()
-    assert len(statements) == len(SEEDS), sorted(f"{m.get('source')}: {m.get('author')}: {m['text'][:30]}" for m in statements.values())
+    assert len(statements) == len(SEEDS), sorted(f"{m.get('source')}: {m.get('author')}: {m['text'][:30]}"
+                                                 for m in statements.values())
     for start, *citation in SEEDS:
         found = [m for m in statements.values() if m["text"].startswith(start)]
         assert len(found) == 1, f"{start!r}: {len(found)} stored statements"
@@ -188,7 +190,7 @@ def assert_seed_statements(store, seed_file: Path) -> None:
 @pytest.fixture(scope="session")
 def default_corpus() -> Path:
     """The folder `charter ingest` reads when given no path."""
-    return Settings(store=Path("unused")).corpus
+    return Settings(store=Path("unused")).store.corpus
 
 
 @dataclass
@@ -207,8 +209,8 @@ class SeededStore:
 def seeded_store(tmp_path_factory, recording_embedders, default_corpus) -> SeededStore:
     """An embedded store with the default corpus ingested once (default models).
     Read-only: tests that write must build their own store."""
-    from assistant.index.sync import ingest
     from assistant.index.store import Store
+    from assistant.index.sync import ingest
 
     settings = Settings(store=tmp_path_factory.mktemp("seeded") / "store", llm_backend="none")
     main, second = recording_embedders(settings)
@@ -386,6 +388,6 @@ def store_ids(settings: Settings) -> set[str]:
         "client = chromadb.PersistentClient(path=sys.argv[1], settings=chromadb.Settings(anonymized_telemetry=False))\n"
         "print(json.dumps(client.get_collection(sys.argv[2]).get(include=[])['ids']))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(settings.store), settings.collection],
+    out = subprocess.run([sys.executable, "-c", code, str(settings.store.path), settings.store.collection],
                          capture_output=True, text=True, check=True, timeout=120)
     return set(json.loads(out.stdout.strip().splitlines()[-1]))

@@ -46,7 +46,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Union
+from typing import Any
 
 import pytest
 
@@ -109,7 +109,7 @@ class Cut:
     mode: str = "socket"
 
 
-Script = Union[str, Reply, Error, Hang, Garbage, Cut]
+Script = str | Reply | Error | Hang | Garbage | Cut
 
 
 @dataclass
@@ -130,7 +130,8 @@ class RecordedRequest:
 
 _ERROR_DEFAULTS = {
     400: ("Invalid request.", "invalid_request_error", None),
-    401: ("Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_request_error", "invalid_api_key"),
+    401: ("Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+          "invalid_request_error", "invalid_api_key"),
     403: ("You are not allowed to sample from this model", "invalid_request_error", None),
     404: ("The model does not exist or you do not have access to it.", "invalid_request_error", "model_not_found"),
     429: ("Rate limit reached for requests. Please try again in 20s.", "requests", "rate_limit_exceeded"),
@@ -208,7 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         req = self._record(None)
         if req.path.rstrip("/") == "/v1/models":
-            self._json(200, {"object": "list", "data": [{"id": self.server.stub.model, "object": "model", "created": 0, "owned_by": "stub"}]})
+            model = {"id": self.server.stub.model, "object": "model", "created": 0, "owned_by": "stub"}
+            self._json(200, {"object": "list", "data": [model]})
         else:
             self._error(Error(404, f"Unknown path {req.path}"))
 
@@ -234,7 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
     # -- helpers
 
     def _record(self, body: Any) -> RecordedRequest:
-        req = RecordedRequest(self.command, self.path.split("?")[0], {k.lower(): v for k, v in self.headers.items()}, body)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        req = RecordedRequest(self.command, self.path.split("?")[0], headers, body)
         with self.server.stub._lock:
             self.server.stub.requests.append(req)
         return req
@@ -263,7 +266,8 @@ class _Handler(BaseHTTPRequestHandler):
         message = err.message or message
         if err.echo_key:
             message += f" (received: {self.headers.get('Authorization', '')})"
-        self._json(err.status, {"error": {"message": message, "type": err.type or etype, "param": None, "code": err.code or code}})
+        self._json(err.status,
+                   {"error": {"message": message, "type": err.type or etype, "param": None, "code": err.code or code}})
 
     def _write_chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
@@ -299,7 +303,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_head(200, "application/json", len(data))
                 return self.wfile.write(data)
             prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in req.messages)
-            return self._json(200, _completion(f"chatcmpl-{len(stub.requests)}", model, int(time.time()), text, "stop", prompt_tokens))
+            return self._json(200, _completion(f"chatcmpl-{len(stub.requests)}", model, int(time.time()), text, "stop",
+                                               prompt_tokens))
         self._stream(script, model, body)
 
     def _stream(self, script: Reply | Hang | Garbage | Cut, model: str, body: dict[str, Any]) -> None:
@@ -358,7 +363,8 @@ class _Handler(BaseHTTPRequestHandler):
                 value = base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode()
             data.append({"object": "embedding", "index": i, "embedding": value})
         tokens = sum(len(str(x).split()) for x in inputs or [])
-        self._json(200, {"object": "list", "data": data, "model": body.get("model", "stub-embed"), "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+        self._json(200, {"object": "list", "data": data, "model": body.get("model", "stub-embed"),
+                         "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
 
     def handle_one_request(self) -> None:
         try:

@@ -8,13 +8,18 @@ first-start ingestion and share the Charter service (and so its lock).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from assistant.render import answer_markdown
+from core.model import Mode
 from ui.chat import make_filters
 from ui.runtime import Runtime
 
-MODES = ("ask", "summary", "compare")
+MODES: tuple[Mode, ...] = ("ask", "summary", "compare")
+
+
+def _is_mode(value: str) -> TypeGuard[Mode]:
+    return value in MODES
 
 
 def make_api(runtime: Runtime):
@@ -29,7 +34,7 @@ def make_api(runtime: Runtime):
         passages and quotes, verification) plus `markdown`, the answer with its
         bibliography as `charter ask` prints it.
         """
-        if mode not in MODES:
+        if not _is_mode(mode):
             return {"error": f"mode must be one of {', '.join(MODES)}"}
         runtime.wait_ready()
         filters = make_filters(authors, documents, since, until, lang)
@@ -47,7 +52,7 @@ def make_api(runtime: Runtime):
                since: int | None = None, until: int | None = None, lang: str | None = None) -> dict[str, Any]:
         """Ranked passages for a query, with their metadata and scores (as `charter search --json`)."""
         runtime.wait_ready()
-        result = runtime.charter.search(query, k=int(k) if k else runtime.charter.settings.top_k,
+        result = runtime.charter.search(query, k=int(k) if k else None,
                                         filters=make_filters(authors, documents, since, until, lang))
         return result.to_dict()
 

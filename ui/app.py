@@ -8,13 +8,12 @@ start-up status), which holds no conversation.
 
 from __future__ import annotations
 
-import ui  # noqa: F401 - sets the telemetry switches before gradio is imported
-
 import logging
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import gradio as gr
 
+import ui  # noqa: F401 - sets the telemetry switches before gradio is imported
 from assistant.service import Charter
 from ui.api import make_api
 from ui.browse import ALL
@@ -37,7 +36,15 @@ from ui.widgets import (
 
 log = logging.getLogger("charter.ui")
 N_EXAMPLES = 5
-PRIVATE = {"api_visibility": "private"}  # UI plumbing: only /ask and /search are offered to API clients
+
+
+class _Visibility(TypedDict):
+    """The keyword Gradio's event listeners take to hide an endpoint from API clients."""
+
+    api_visibility: Literal["public", "private", "undocumented"]
+
+
+PRIVATE: _Visibility = {"api_visibility": "private"}  # UI plumbing: only /ask and /search are offered to API clients
 
 INTRO = """**Charter** answers questions about AI-governance statements with **verbatim quotes** and numbered
 sources. New here? Click one of these questions (they are built from what the store holds), then open the
@@ -55,19 +62,25 @@ def _filters(runtime: Runtime, w: dict[str, Any]) -> None:
             w["authors"] = gr.Dropdown([], multiselect=True, label="Organisation", elem_id="charter-f-authors")
             w["documents"] = gr.Dropdown([], multiselect=True, label="Document", elem_id="charter-f-documents")
         with gr.Row():
-            w["since"] = gr.Dropdown([("any", "")], value="", label="From year", elem_id="charter-f-since", min_width=100)
+            w["since"] = gr.Dropdown([("any", "")], value="", label="From year", elem_id="charter-f-since",
+                                     min_width=100)
             w["until"] = gr.Dropdown([("any", "")], value="", label="To year", elem_id="charter-f-until", min_width=100)
             w["lang"] = gr.Dropdown([("any", "")], value="", label="Language", elem_id="charter-f-lang", min_width=100)
-        w["k"] = gr.Slider(1, 20, value=runtime.charter.settings.top_k, step=1, label="Number of sources",
-                           elem_id="charter-f-k", info="Summary and Compare keep their own default unless you move this.")
+        settings = runtime.charter.settings
+        w["k"] = gr.Slider(1, 20, value=settings.retrieval.top_k, step=1, label="Number of sources",
+                           elem_id="charter-f-k", info="Each mode starts from its own default: "
+                           f"Ask {settings.retrieval.top_k}, Summary {settings.answer.summary_k}, "
+                           f"Compare {settings.answer.compare_k} per organisation.")
 
 
 def _export(w: dict[str, Any]) -> None:
     """Downloads of the conversation / last answer, and the answer as copyable Markdown."""
     with gr.Accordion("Export and copy", open=False, elem_id="charter-export"):
         with gr.Row():
-            w["dl_conv"] = gr.DownloadButton("Download the conversation (.md)", interactive=False, elem_id="charter-dl-conv")
-            w["dl_last"] = gr.DownloadButton("Download the last answer (.md)", interactive=False, elem_id="charter-dl-last")
+            w["dl_conv"] = gr.DownloadButton("Download the conversation (.md)", interactive=False,
+                                             elem_id="charter-dl-conv")
+            w["dl_last"] = gr.DownloadButton("Download the last answer (.md)", interactive=False,
+                                             elem_id="charter-dl-last")
         w["last_md"] = gr.Textbox(label="Last answer as Markdown (with its numbered sources)", lines=8, max_lines=20,
                                   interactive=False, buttons=["copy"], elem_id="charter-last-md")
 
@@ -84,7 +97,8 @@ def _chat_tab(runtime: Runtime) -> dict[str, Any]:
         with gr.Column(scale=3, min_width=420):
             with gr.Row():
                 w["mode"] = gr.Radio(MODES, value="ask", label="Mode", elem_id="charter-mode", scale=2)
-                w["targets"] = gr.Dropdown([], multiselect=True, label="Compare (two or more organisations or documents)",
+                w["targets"] = gr.Dropdown([], multiselect=True,
+                                           label="Compare (two or more organisations or documents)",
                                            visible=False, elem_id="charter-targets", scale=3)
             _filters(runtime, w)
             w["chatbot"] = gr.Chatbot(
@@ -93,8 +107,9 @@ def _chat_tab(runtime: Runtime) -> dict[str, Any]:
                 placeholder="Answers appear here, each quote followed by its source number [n].",
             )
             with gr.Row():
-                w["question"] = gr.Textbox(show_label=False, scale=6, elem_id="charter-question", lines=1, max_lines=4,
-                                           placeholder="Ask about AI-governance statements, e.g. What do governments commit to?")
+                w["question"] = gr.Textbox(
+                    show_label=False, scale=6, elem_id="charter-question", lines=1, max_lines=4,
+                    placeholder="Ask about AI-governance statements, e.g. What do governments commit to?")
                 w["send"] = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="charter-send")
                 w["clear"] = gr.Button("New conversation", scale=1, min_width=120, elem_id="charter-clear")
             _export(w)
@@ -155,7 +170,8 @@ def build_app(charter: Charter, runtime: Runtime | None = None, *, start: bool =
             with gr.Tab("Add files", id="upload", elem_id="charter-tab-upload"):
                 u = _upload_tab()
             with gr.Tab("Settings", id="settings", elem_id="charter-tab-settings"):
-                settings_box = gr.HTML(settings_html(charter.settings, "…"), js_on_load=None, elem_id="charter-settings")
+                settings_box = gr.HTML(settings_html(charter.settings, "…"), js_on_load=None,
+                                       elem_id="charter-settings")
         widgets = CatalogWidgets(
             status=status, backend=backend, settings=settings_box, authors=c["authors"], documents=c["documents"],
             since=c["since"], until=c["until"], lang=c["lang"], targets=c["targets"], examples=examples,
@@ -189,13 +205,14 @@ def _wire(demo: gr.Blocks, runtime: Runtime, chat: ChatHandlers, conversation: g
     after_answer(c["send"].click(chat.respond, ask_inputs, ask_outputs, **answer_opts))
     for i, button in enumerate(widgets.buttons):
         picked = button.click(lambda ex, i=i: chat.pick_example(i, ex), widgets.examples,
-                              [c["question"], c["mode"], c["targets"]], show_progress="hidden", **PRIVATE)
+                              [c["question"], c["mode"], c["targets"], c["k"]], show_progress="hidden", **PRIVATE)
         after_answer(picked.then(chat.respond, ask_inputs, ask_outputs, **answer_opts))
     clear_outputs = ask_outputs[:3] + [c["question"], c["last_md"], c["dl_conv"], c["dl_last"]]
     for trigger in (c["clear"].click, c["chatbot"].clear):
         trigger(chat.new_conversation, None, clear_outputs, show_progress="hidden", **PRIVATE).then(
             cited_statements, conversation, c["open_source"], show_progress="hidden", **PRIVATE)
-    c["mode"].change(chat.mode_changed, c["mode"], [c["targets"], c["question"]], show_progress="hidden", **PRIVATE)
+    c["mode"].change(chat.mode_changed, c["mode"], [c["targets"], c["question"], c["k"]], show_progress="hidden",
+                     **PRIVATE)
     c["open_source"].change(lambda sid: open_statement(runtime, sid) if sid else "", c["open_source"], c["source_view"],
                             show_progress="hidden", **PRIVATE)
 
@@ -206,7 +223,9 @@ def _wire(demo: gr.Blocks, runtime: Runtime, chat: ChatHandlers, conversation: g
     b["b_statement"].change(lambda sid: open_statement(runtime, sid), b["b_statement"], b["statement_view"],
                             show_progress="hidden", **PRIVATE)
 
-    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:
+    # Gradio finds the progress tracker by a gr.Progress() default: the call in the default is its API.
+    def upload(files: list[str] | None,
+               progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 - Gradio's progress API, see above
         return add_files(runtime, files, progress)
 
     u["add"].click(upload, u["files"], u["report"], concurrency_limit=1, concurrency_id="ingest", **PRIVATE).then(
@@ -217,10 +236,10 @@ def _wire(demo: gr.Blocks, runtime: Runtime, chat: ChatHandlers, conversation: g
 
 
 def auth_pair(settings) -> tuple[str, str] | None:
-    """Gradio's (user, password) from ``settings.auth`` ("user:password"), or None."""
-    if not settings.auth:
+    """Gradio's (user, password) from ``settings.ui.auth`` ("user:password"), or None."""
+    if not settings.ui.auth:
         return None
-    user, sep, password = settings.auth.get_secret_value().partition(":")
+    user, sep, password = settings.ui.auth.get_secret_value().partition(":")
     if not sep or not user or not password:
         raise ValueError("CHARTER_AUTH must look like user:password")
     return user, password

@@ -4,6 +4,7 @@ store holds (the catalog), never from a list written for the seed corpus."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import TYPE_CHECKING
@@ -76,15 +77,17 @@ def overview_html(catalog: Catalog) -> str:
     """Counts by organisation (with its documents), year and language."""
     orgs = []
     for author, n in catalog.authors.most_common():
-        docs = catalog.documents_by_author.get(author, {})
+        docs = catalog.documents_by_author.get(author, Counter())
         inner = "".join(f"<li><span class=\"charter-count\">{c}</span> {esc(d)}</li>" for d, c in docs.most_common())
         orgs.append(f"<li><details><summary><span class=\"charter-count\">{n}</span> {esc(author)}</summary>"
                     f"<ul>{inner}</ul></details></li>")
     years = sorted(catalog.years.items(), reverse=True)
     return (
-        f"<div class=\"charter-overview\"><p><b>{catalog.statements}</b> statements, <b>{catalog.passages}</b> passages, "
+        f"<div class=\"charter-overview\"><p><b>{catalog.statements}</b> statements, "
+        f"<b>{catalog.passages}</b> passages, "
         f"<b>{len(catalog.authors)}</b> organisations, <b>{len(catalog.documents)}</b> documents.</p>"
-        f"<div class=\"charter-facets\"><div class=\"charter-facet\"><h4>By organisation</h4><ul>{''.join(orgs)}</ul></div>"
+        f"<div class=\"charter-facets\"><div class=\"charter-facet\"><h4>By organisation</h4>"
+        f"<ul>{''.join(orgs)}</ul></div>"
         f"{_counts('By year', years)}{_counts('By language', catalog.languages.most_common())}</div></div>"
     )
 

@@ -14,10 +14,10 @@ import html
 import re
 from urllib.parse import urlsplit
 
-from core.model import Answer, Passage, Quote, Source
-from core.text import CITATION_MARKER, quote_spans  # quote_spans: the verifier's own locator
 from assistant.render import WAIE_ATTRIBUTION, also_in_groups, is_waie
 from assistant.service import UNVERIFIED_LABEL
+from core.model import Answer, Passage, Quote, Source
+from core.text import CITATION_MARKER, quote_spans  # quote_spans: the verifier's own locator
 
 _NUMBER = re.compile(r"\d{1,4}")  # each number inside a marker
 _MARKDOWN_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "[": "\\[", "]": "\\]", "$": "&#36;"}
@@ -106,7 +106,8 @@ def answer_message(answer: Answer, turn: int) -> str:
     if answer.done:
         v = answer.verification
         parts.append(f"<small class=\"charter-verdict\">{esc(answer.backend)} · citations valid "
-                     f"{v.citations_valid}/{v.citations_given} · quotes verified {v.quotes_verified}/{v.quotes_total}</small>")
+                     f"{v.citations_valid}/{v.citations_given} · "
+                     f"quotes verified {v.quotes_verified}/{v.quotes_total}</small>")
     else:
         parts.append('<small class="charter-verdict">writing…</small>')
     return "\n\n".join(parts)
@@ -225,8 +226,8 @@ def answer_cards(answer: Answer, turn: int) -> str:
     return out
 
 
-EMPTY_PANEL = ('<div class="charter-panel charter-empty">Sources appear here: one card per cited passage, the quoted words '
-               "<mark>highlighted</mark>. Click a <b>[n]</b> in an answer to jump to its card.</div>")
+EMPTY_PANEL = ('<div class="charter-panel charter-empty">Sources appear here: one card per cited passage, '
+               "the quoted words <mark>highlighted</mark>. Click a <b>[n]</b> in an answer to jump to its card.</div>")
 
 
 def sources_panel(turns: list[tuple[str, Answer]]) -> str:
@@ -242,7 +243,9 @@ def sources_panel(turns: list[tuple[str, Answer]]) -> str:
         cards = answer_cards(answer, turn) or f'<div class="charter-empty">{waiting}</div>'
         title = f"Sources for: {esc(question)}"
         if turn == last:
-            blocks.append(f'<section class="charter-turn" data-turn="{turn}"><h3 class="charter-turn-title">{title}</h3>{cards}</section>')
+            blocks.append(f'<section class="charter-turn" data-turn="{turn}">'
+                          f'<h3 class="charter-turn-title">{title}</h3>{cards}</section>')
         else:
-            blocks.append(f'<details class="charter-turn" data-turn="{turn}"><summary>{title}</summary>{cards}</details>')
+            blocks.append(f'<details class="charter-turn" data-turn="{turn}">'
+                          f'<summary>{title}</summary>{cards}</details>')
     return f'<div class="charter-panel">{"".join(blocks)}</div>'

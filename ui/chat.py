@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import gradio as gr
 
-from core.model import Answer, Filters
+from core.model import Answer, Filters, Mode
 from ui.browse import Example
 from ui.cards import EMPTY_PANEL, answer_message
 from ui.export import export_files, last_answer_markdown
@@ -24,7 +24,8 @@ log = logging.getLogger("charter.ui")
 MODES = [("Ask", "ask"), ("Draft a summary", "summary"), ("Compare", "compare")]
 
 
-def make_filters(authors: list[str] | None, documents: list[str] | None, since: Any, until: Any, lang: str | None) -> Filters:
+def make_filters(authors: list[str] | None, documents: list[str] | None, since: Any, until: Any,
+                 lang: str | None) -> Filters:
     """Filters from the UI's pickers; empty pickers mean 'any'."""
     def year(value: Any) -> int | None:
         try:
@@ -34,15 +35,6 @@ def make_filters(authors: list[str] | None, documents: list[str] | None, since: 
 
     return Filters(authors=list(authors or []), documents=list(documents or []),
                    since=year(since), until=year(until), lang=lang or None)
-
-
-def chosen_k(mode: str, k: Any, default_k: int) -> int | None:
-    """The slider's number of sources; in summary/compare only once the user
-    moved it, so those modes keep their own defaults otherwise."""
-    k = int(k) if k else None
-    if mode != "ask" and k == default_k:
-        return None
-    return k
 
 
 def thinking(question: str) -> Answer:
@@ -67,7 +59,8 @@ class ChatHandlers:
             return
         targets = list(targets or [])
         if mode == "compare" and len(targets) < 2:
-            gr.Warning("Compare: pick two or more organisations or documents first (the topic goes in the question box).")
+            gr.Warning("Compare: pick two or more organisations or documents first "
+                       "(the topic goes in the question box).")
             yield (gr.skip(),) * 7
             return
         conversation = conversation or Conversation()
@@ -85,8 +78,9 @@ class ChatHandlers:
             return
         conversation.turns.append(Turn(question, final, mode, filters, targets))
         whole, last = export_files(conversation)
-        yield (conversation.messages(), conversation.panel(), conversation, gr.skip(), last_answer_markdown(conversation),
-               gr.update(value=whole, interactive=True), gr.update(value=last, interactive=True))
+        yield (conversation.messages(), conversation.panel(), conversation, gr.skip(),
+               last_answer_markdown(conversation), gr.update(value=whole, interactive=True),
+               gr.update(value=last, interactive=True))
 
     def _wait_until_ready(self, question: str, shown: list[dict], conversation: Conversation) -> Iterator[tuple]:
         """While the store is still being prepared, say so in the chat, then wait."""
@@ -106,8 +100,9 @@ class ChatHandlers:
             return
         try:
             charter = self.runtime.charter
-            yield from charter.stream(question, conversation.history(), mode=mode, filters=filters,
-                                      k=chosen_k(mode, k, charter.settings.top_k),
+            # the mode comes from the Radio, whose only choices are MODES' values
+            yield from charter.stream(question, conversation.history(), mode=cast(Mode, mode), filters=filters,
+                                      k=int(k) if k else None,
                                       targets=targets if mode == "compare" else None)
         except Exception as err:  # noqa: BLE001 - the user gets a line, the console the traceback
             log.exception("answering failed")
@@ -121,18 +116,18 @@ class ChatHandlers:
         return ([], EMPTY_PANEL, Conversation(), "", "", gr.update(value=None, interactive=False),
                 gr.update(value=None, interactive=False))
 
-    @staticmethod
-    def pick_example(index: int, examples: list[Example]) -> tuple:
-        """Fill the question box, mode and targets from a "Start here" example."""
+    def pick_example(self, index: int, examples: list[Example]) -> tuple:
+        """Fill the question box, mode, targets and number of sources from a "Start here" example."""
         if index >= len(examples):
-            return gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         ex = examples[index]
-        return ex.question, ex.mode, gr.update(value=list(ex.targets), visible=ex.mode == "compare")
+        return (ex.question, ex.mode, gr.update(value=list(ex.targets), visible=ex.mode == "compare"),
+                self.runtime.charter.settings.k_for(ex.mode))
 
-    @staticmethod
-    def mode_changed(mode: str) -> tuple:
-        """Compare needs targets and takes a topic; the others take a question."""
+    def mode_changed(self, mode: str) -> tuple:
+        """Compare needs targets and takes a topic; the others take a question.  The number of
+        sources starts from the mode's own default (a summary covers more ground than one answer)."""
         compare = mode == "compare"
         placeholder = ("The topic to compare, e.g. international cooperation" if compare else
                        "Ask about AI-governance statements, e.g. What do governments commit to?")
-        return gr.update(visible=compare), gr.update(placeholder=placeholder)
+        return gr.update(visible=compare), gr.update(placeholder=placeholder), self.runtime.charter.settings.k_for(mode)

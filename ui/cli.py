@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -24,11 +24,14 @@ def _charter(ctx: click.Context) -> Charter:
     from assistant.service import Charter
 
     if "charter" not in ctx.obj:
-        ctx.obj["charter"] = Charter(ctx.obj["settings"])
+        try:
+            ctx.obj["charter"] = Charter(ctx.obj["settings"])
+        except ValueError as err:  # an unregistered model or backend name: the user's to fix
+            _fail(f"invalid settings: {err}")
     return ctx.obj["charter"]
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     click.echo(f"charter: {message}", err=True)
     sys.exit(code)
 
@@ -63,7 +66,7 @@ def _is_store_error(err: Exception) -> bool:
 @click.pass_context
 def main(ctx: click.Context, store: Path | None, chroma_url: str | None) -> None:
     """Charter: answers about AI-governance texts, as verbatim quotes with citations."""
-    overrides = {k: v for k, v in {"store": store, "chroma_url": chroma_url}.items() if v}
+    overrides: dict[str, Any] = {k: v for k, v in {"store": store, "chroma_url": chroma_url}.items() if v}
     try:
         ctx.obj = {"settings": Settings(**overrides)}
     except Exception as err:  # noqa: BLE001 - a bad setting is the user's to fix, not a traceback
@@ -86,10 +89,11 @@ def config(ctx: click.Context) -> None:
 @click.option("--rebuild", is_flag=True, help="Drop the collection first (e.g. after changing the model).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, dry_run: bool, as_json: bool, rebuild: bool, quiet: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, dry_run: bool, as_json: bool, rebuild: bool,
+           quiet: bool) -> None:
     """Parse statement files (default: the corpus/ folder) into the store."""
     settings: Settings = ctx.obj["settings"]
-    targets = list(paths) or [settings.corpus]
+    targets = list(paths) or [settings.store.corpus]
     if dry_run:
         _dry_run(_charter(ctx), targets, as_json)
         return
@@ -134,7 +138,9 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         return
     click.echo(f"store: {charter.location}")
     click.echo(f"statements: {data['statements']}   passages: {data['passages']}   model: {data['embedding_model']}")
-    for title, key in (("by author", "authors"), ("by document", "documents"), ("by year", "years"), ("by language", "languages")):
+    facets = (("by author", "authors"), ("by document", "documents"), ("by year", "years"),
+              ("by language", "languages"))
+    for title, key in facets:
         click.echo(f"\n{title}:")
         for name, count in list(data[key].items())[:25]:
             click.echo(f"  {count:5d}  {name}")
@@ -169,7 +175,7 @@ def filter_options(func):
 def search(ctx, query, k, author, document, since, until, lang, as_json) -> None:
     """Ranked passages for QUERY with their metadata and scores."""
     charter = _charter(ctx)
-    result = charter.search(query, k=k or charter.settings.top_k,
+    result = charter.search(query, k=k,
                             filters=_filters(author, document, since, until, lang))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
@@ -252,7 +258,8 @@ def serve(ctx, host, port, share, no_ingest) -> None:
     from ui.app import launch
 
     settings: Settings = ctx.obj["settings"]
-    launch(_charter(ctx), host=host or settings.host, port=port or settings.port, share=share, ingest_if_empty=not no_ingest)
+    launch(_charter(ctx), host=host or settings.ui.host, port=port or settings.ui.port, share=share,
+           ingest_if_empty=not no_ingest)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,7 +34,8 @@ def turn_markdown(turn: Turn, number: int | None = None) -> str:
 
 def _header(title: str) -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"# {title}\n\n_Exported from Charter on {stamp}. Quotes are verbatim; [n] refers to the numbered sources below each answer._"
+    return (f"# {title}\n\n_Exported from Charter on {stamp}. "
+            "Quotes are verbatim; [n] refers to the numbered sources below each answer._")
 
 
 def conversation_markdown(conversation: Conversation) -> str:
@@ -89,5 +90,6 @@ def export_files(conversation: Conversation) -> tuple[Path | None, Path | None]:
         return None, None
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     whole = write_markdown(conversation_markdown(conversation), f"charter-conversation-{stamp}")
-    last = write_markdown(last_answer_markdown(conversation), f"charter-answer-{_slug(conversation.turns[-1].question, 30)}")
+    last_name = f"charter-answer-{_slug(conversation.turns[-1].question, 30)}"
+    last = write_markdown(last_answer_markdown(conversation), last_name)
     return whole, last

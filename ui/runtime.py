@@ -71,7 +71,7 @@ class Runtime:
             self.ready.set()
 
     def _ingest_default(self) -> None:
-        corpus = self.charter.settings.corpus
+        corpus = self.charter.settings.store.corpus
         self._set("ingesting", f"The store is empty: ingesting the default corpus ({corpus.name})…")
         log.warning("Charter: the store is empty; ingesting the default corpus from %s", corpus)
         report = self.charter.ingest([corpus], on_progress=self._progress, progress=True)

@@ -16,7 +16,6 @@ from ui.runtime import Runtime, Status
 from ui.session import Conversation
 from ui.settings_view import settings_html
 
-
 # ---------------------------------------------------------------- status line
 
 
@@ -94,7 +93,8 @@ def refresh(runtime: Runtime, w: CatalogWidgets) -> dict[Any, Any]:
         w.documents: gr.update(choices=_with_counts(catalog.documents)),
         w.since: gr.update(choices=years),
         w.until: gr.update(choices=years),
-        w.lang: gr.update(choices=[("any", "")] + [(f"{code} ({n})", code) for code, n in catalog.languages.most_common()]),
+        w.lang: gr.update(choices=[("any", "")]
+                          + [(f"{code} ({n})", code) for code, n in catalog.languages.most_common()]),
         w.targets: gr.update(choices=_with_counts(catalog.authors) + _with_counts(catalog.documents)),
         w.examples: examples,
         w.overview: overview_html(catalog),
@@ -105,7 +105,8 @@ def refresh(runtime: Runtime, w: CatalogWidgets) -> dict[Any, Any]:
         w.timer: gr.Timer(active=False),
     }
     for i, button in enumerate(w.buttons):
-        updates[button] = gr.update(value=examples[i].label, visible=True) if i < len(examples) else gr.update(visible=False)
+        shown = i < len(examples)
+        updates[button] = gr.update(value=examples[i].label, visible=True) if shown else gr.update(visible=False)
     return updates
 
 

@@ -10,32 +10,34 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from core.model import Answer, Filters, Mode, Passage
 from assistant.answer.followup import rewrite
-from assistant.answer.offline import compose
+from assistant.answer.offline import Scorer, compose
 from assistant.retrieval.retriever import Retriever, SearchResult
 from assistant.settings import Settings
+from core.model import Answer, Filters, Mode, Passage
 
-MODE_K = {"ask": None, "summary": 8, "compare": 3}  # None: the settings' top_k
+if TYPE_CHECKING:  # imported when first used: the LLM client stack is only loaded when an LLM is configured
+    from assistant.answer.llm_answer import LLMAnswerer
 
 
 class Answerer:
     """The one entry point the CLI and the UI call to answer."""
 
-    def __init__(self, retriever: Retriever, settings: Settings, llm_answerer=None):
+    def __init__(self, retriever: Retriever, settings: Settings, llm_answerer: LLMAnswerer | None = None) -> None:
         self.retriever = retriever
         self.settings = settings
         self._llm = llm_answerer
 
     @cached_property
-    def llm(self):
+    def llm(self) -> LLMAnswerer | None:
         """The LLM answerer, or None when none is configured (or it cannot be built)."""
         if self._llm is not None:
             return self._llm
-        if not self.settings.llm_enabled:
+        if not self.settings.llm.enabled:
             return None
         from assistant.answer.backends import LLMError
         from assistant.answer.llm_answer import LLMAnswerer
@@ -62,7 +64,7 @@ class Answerer:
     ) -> Iterator[Answer]:
         """Partial answers (``done=False``) while an LLM writes, then the final one."""
         query = self._standalone(question, history)
-        k = k or MODE_K.get(mode) or self.settings.top_k
+        k = k or self.settings.k_for(mode)
         if mode == "compare" and targets and len(targets) >= 2:
             by_target, passages, result = self._compare_passages(query, targets, k, filters)
         else:
@@ -74,21 +76,22 @@ class Answerer:
             from assistant.answer.backends import LLMError
 
             try:
-                for update in self.llm.stream(question, passages, mode=mode, history=history, targets=targets if by_target else None):
+                for update in self.llm.stream(question, passages, mode=mode, history=history,
+                                              targets=targets if by_target else None):
                     update.standalone_query = query
                     yield update
                 return
             except LLMError as err:
                 notice = f"The LLM could not answer ({err.reason}); showing the offline quote answer instead."
-        answer = compose(question, passages, mode=mode, scorer=self._scorer(query), abstain_reason=result.reason if result.abstain else None,
-                         targets=by_target, notice=notice)
+        answer = compose(question, passages, mode=mode, scorer=self._scorer(query),
+                         abstain_reason=result.reason if result.abstain else None, targets=by_target, notice=notice)
         answer.standalone_query = query
         yield answer
 
-    def answer(self, question: str, history: list[dict] | None = None, **kwargs) -> Answer:
-        final = None
-        for final in self.stream(question, history, **kwargs):
-            pass
+    def answer(self, question: str, history: list[dict] | None = None, **kwargs: Any) -> Answer:
+        final: Answer | None = None
+        for step in self.stream(question, history, **kwargs):
+            final = step
         assert final is not None
         return final
 
@@ -121,10 +124,11 @@ class Answerer:
             last = self.retriever.search(query, k=k, filters=scoped)
             by_target[target] = list(last.passages)
             merged.extend(p for p in last.passages if p.id not in {m.id for m in merged})
-        result = SearchResult(query, merged, abstain=not merged, reason=None if merged else "No passage from these targets.")
+        result = SearchResult(query, merged, abstain=not merged,
+                              reason=None if merged else "No passage from these targets.")
         return by_target, merged, result
 
-    def _scorer(self, query: str):
+    def _scorer(self, query: str) -> Scorer:
         """Scores sentences against the query, with the fastest embedder at hand."""
         embedder = self.retriever.store.second or self.retriever.store.embedder
 

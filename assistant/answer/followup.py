@@ -18,7 +18,8 @@ _ELLIPTIC_START = re.compile(
     r"^\s*(and|also|what about|how about|and what about|and how about|same for|what of|but|or|then|so|"
     r"那|那么|还有|另外|同样|而|再看|对于)\b", re.IGNORECASE
 )
-_PRONOUN = re.compile(r"\b(they|them|their|it|its|this|that|these|those|he|she|his|her)\b|他们|它们|其|该|这些|那些", re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(they|them|their|it|its|this|that|these|those|he|she|his|her)\b"
+                      r"|他们|它们|其|该|这些|那些", re.IGNORECASE)
 _PROPER = re.compile(r"\b(?:[A-Z][\w\-’'.]*[A-Z][\w]*|[A-Z][a-z]+)(?:\s+(?:of|for|on|and|the)?\s*[A-Z][\w\-’']*)*")
 
 

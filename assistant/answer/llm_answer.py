@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from typing import Any
 
-from core.model import Answer, Mode, Passage
 from assistant.answer.backends import ChatBackend, LLMError, make_backend
 from assistant.answer.prompts import Message, build_messages, rewrite_messages
-from assistant.settings import Settings
 from assistant.answer.verify import hold_open_quote, verify_answer
+from assistant.settings import Settings
+from core.model import Answer, Mode, Passage
 
 MAX_QUERY_CHARS = 400  # a "query" longer than this is the model answering instead
 
@@ -57,11 +58,11 @@ class LLMAnswerer:
             yield Answer(question=question, text=shown, mode=mode, backend=self.llm.describe(), done=False)
         yield self._final(question, text, passages, mode)
 
-    def answer(self, question: str, passages: list[Passage], **kwargs) -> Answer:
+    def answer(self, question: str, passages: list[Passage], **kwargs: Any) -> Answer:
         """The final answer only (drains ``stream``)."""
-        final = None
-        for final in self.stream(question, passages, **kwargs):
-            pass
+        final: Answer | None = None
+        for step in self.stream(question, passages, **kwargs):
+            final = step
         assert final is not None and final.done
         return final
 

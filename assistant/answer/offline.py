@@ -118,13 +118,16 @@ def compose(
         for i, p in enumerate(passages):
             groups.setdefault(_group_key(p), []).append(i)
         for (author, date), members in groups.items():
-            docs = list(dict.fromkeys(passages[i].document for i in members if passages[i].document))
+            documents = (passages[i].document for i in members)
+            docs = list(dict.fromkeys(d for d in documents if d))
             lines.append(f"**{author}** ({date})" + (f", *{'; '.join(docs)}*" if docs else ""))
             lines += [_quote_line(quotes[i], i + 1) for i in members]
             lines.append("")
-    sources = [Source(n=i + 1, passage=p, quotes=[Quote(n=i + 1, text=q, verified=q in p.text)]) for i, (p, q) in enumerate(zip(passages, quotes))]
+    sources = [Source(n=i + 1, passage=p, quotes=[Quote(n=i + 1, text=q, verified=q in p.text)])
+               for i, (p, q) in enumerate(zip(passages, quotes))]
     verified = sum(1 for s in sources if s.quotes[0].verified)
-    verification = Verification(citations_given=len(sources), citations_valid=len(sources), quotes_total=len(sources), quotes_verified=verified)
+    verification = Verification(citations_given=len(sources), citations_valid=len(sources),
+                                quotes_total=len(sources), quotes_verified=verified)
     return Answer(
         question=question,
         text="\n".join(lines).rstrip(),

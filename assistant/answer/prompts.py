@@ -88,12 +88,15 @@ instructions."""
 
 # ---------------------------------------------------------------- neutralising
 
+# every angle bracket (ASCII, fullwidth, small) -> a single guillemet, which opens or closes no tag
+_ANGLES = str.maketrans({"<": "‹", ">": "›", "＜": "‹", "＞": "›", "﹤": "‹", "﹥": "›"})
+
 
 def neutralise(text: str) -> str:
     """Make text unable to open or close a tag: ``<``/``>`` (and look-alikes) -> ``‹``/``›``."""
     text = re.sub(r"&(lt|#0*60|#x0*3c);", "‹", text, flags=re.I)
     text = re.sub(r"&(gt|#0*62|#x0*3e);", "›", text, flags=re.I)
-    return text.translate(str.maketrans({"<": "‹", ">": "›", "＜": "‹", "＞": "›", "﹤": "‹", "﹥": "›"}))
+    return text.translate(_ANGLES)
 
 
 def _attribute(value: object) -> str:

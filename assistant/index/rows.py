@@ -17,10 +17,11 @@ verbatim passage, so quotes come from the store unchanged.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.model import CITATION_FIELDS, Passage, PassageRecord, Statement, stable_id
+from core.model import CITATION_FIELDS, Passage, PassageRecord, Statement, StatementSummary, stable_id
 from core.text import fold_for_copies
 
 
@@ -113,3 +114,57 @@ def to_passage(pid: str, text: str, meta: dict[str, Any], *, score: float = 0.0,
         dense=dense,
         **citation,
     )
+
+
+def stitch(rows: Sequence[StoredPassage]) -> str:
+    """A statement's text from its overlapping passages, each placed at its offset."""
+    text = ""
+    for row in sorted(rows, key=lambda r: r.meta.get("chunk", 0)):
+        start = row.meta.get("start")
+        if not text:
+            text = row.text
+        elif isinstance(start, int) and start <= len(text):
+            text = text[:start] + row.text
+        else:
+            text += ("\n\n" if isinstance(start, int) and start - len(text) >= 2 else " ") + row.text
+    return text
+
+
+def _stored_extra(meta: dict[str, Any]) -> dict[str, Any]:
+    """The source's unknown fields, which the store keeps as one JSON string."""
+    raw = meta.get("extra")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def statement_from_passages(rows: Sequence[StoredPassage]) -> Statement | None:
+    """The whole statement back from its stored passages (None for no passages)."""
+    if not rows:
+        return None
+    meta = min(rows, key=lambda r: r.meta.get("chunk", 0)).meta
+    citation = {name: meta[name] for name in CITATION_FIELDS if name in meta}  # absent ones take the defaults
+    return Statement(text=stitch(rows), extra=_stored_extra(meta), id=str(meta.get("statement_id", "")),
+                     key=str(meta.get("key") or ""), **citation)
+
+
+def statement_summaries(metadatas: Iterable[dict[str, Any]]) -> list[StatementSummary]:
+    """Every statement once (from its first passage's metadata), with its passage count, in reading order."""
+    seen: dict[str, StatementSummary] = {}
+    for meta in metadatas:
+        sid = str(meta.get("statement_id", ""))
+        if not sid:
+            continue
+        if sid in seen:
+            seen[sid].passages += 1
+            continue
+        seen[sid] = StatementSummary(
+            id=sid, author=str(meta.get("author") or "Unknown"), document=str(meta.get("document") or ""),
+            date=str(meta.get("date") or meta.get("date_text") or ""), section=str(meta.get("section") or ""),
+            lang=str(meta.get("lang") or ""), year=str(meta.get("year", "n.d.")),
+        )
+    return sorted(seen.values(), key=lambda s: (s.author.casefold(), s.date, s.document, s.section))

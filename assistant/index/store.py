@@ -119,26 +119,26 @@ class _RecordedModel(CharterEmbeddings):
 
 
 def _client(settings: Settings) -> ClientAPI:
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
+    if settings.store.chroma_url:
+        url = urlparse(settings.store.chroma_url)
         return chromadb.HttpClient(
             host=url.hostname or "127.0.0.1",
             port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https",
             settings=chromadb.Settings(anonymized_telemetry=False),
         )
-    settings.store.mkdir(parents=True, exist_ok=True)
+    settings.store.path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(
-        path=str(settings.store), settings=chromadb.Settings(anonymized_telemetry=False)
+        path=str(settings.store.path), settings=chromadb.Settings(anonymized_telemetry=False)
     )
 
 
 def _second_name(settings: Settings) -> str:
-    return f"{settings.collection}__second"
+    return f"{settings.store.collection}__second"
 
 
 def _drop_collections(client: ClientAPI, settings: Settings) -> None:
-    for name in (settings.collection, _second_name(settings)):
+    for name in (settings.store.collection, _second_name(settings)):
         try:
             client.delete_collection(name)
         except Exception:  # noqa: BLE001 - absent collection: nothing to drop
@@ -159,14 +159,14 @@ class ChromaStore:
         self.embedder = embedder
         self.second = second
         self.client = _client(settings)
-        self.collection = self._open_collection(settings.collection, embedder)
+        self.collection = self._open_collection(settings.store.collection, embedder)
         # the second view lives in its own collection with the same ids
         self.second_collection = self._open_collection(_second_name(settings), second) if second else None
         self._generation = 0  # bumped on every write, so caches (BM25) know to rebuild
 
     @property
     def location(self) -> str:
-        return self.settings.chroma_url or str(self.settings.store)
+        return self.settings.store.chroma_url or str(self.settings.store.path)
 
     @property
     def has_second_view(self) -> bool:
@@ -198,7 +198,7 @@ class ChromaStore:
     def reset(self) -> None:
         """Drop the collection and create it again (``--rebuild``)."""
         _drop_collections(self.client, self.settings)
-        self.collection = self._open_collection(self.settings.collection, self.embedder)
+        self.collection = self._open_collection(self.settings.store.collection, self.embedder)
         if self.second:
             self.second_collection = self._open_collection(_second_name(self.settings), self.second)
         self._generation += 1

@@ -54,11 +54,13 @@ class IngestReport:
             f"files read: {self.files_read}   statements found: {self.statements}",
             f"added: {self.added}   unchanged: {self.unchanged}   updated: {self.updated}   removed: {self.removed}",
             f"passages embedded: {self.passages_embedded}   time: {self.seconds:.1f} s"
-            + (f"   ({self.passages_embedded / self.seconds:.1f} passages/s)" if self.passages_embedded and self.seconds else ""),
+            + (f"   ({self.passages_embedded / self.seconds:.1f} passages/s)"
+               if self.passages_embedded and self.seconds else ""),
             f"warnings: {len(self.warnings)}   errors: {len(self.errors)}",
         ]
         if self.stale_kept:
-            lines.append(f"{self.stale_kept} stored statements are no longer in their files: run with --prune to remove them")
+            lines.append(f"{self.stale_kept} stored statements are no longer in their files: "
+                         "run with --prune to remove them")
         return "\n".join(lines)
 
 
@@ -122,7 +124,8 @@ def _dedupe(statements: list[Statement], seen: dict[str, Statement], report: Ing
         first = seen.get(st.id)
         if first is not None:
             where = "" if first.source == st.source else f" ({first.source}:{first.line})"
-            report.warnings.append(str(ParseIssue(st.source, st.line, f"same statement appears twice; kept the first{where}")))
+            issue = ParseIssue(st.source, st.line, f"same statement appears twice; kept the first{where}")
+            report.warnings.append(str(issue))
             continue
         seen[st.id] = st
         unique.append(st)

@@ -18,7 +18,7 @@ from assistant.index.base import Store
 from assistant.retrieval.coverage import missing_titles
 from assistant.retrieval.fusion import similarities
 from assistant.retrieval.snapshot import StoreSnapshot
-from assistant.retrieval.tuning import RetrievalTuning
+from assistant.settings import RetrievalSettings
 from core.model import Passage
 
 
@@ -47,7 +47,8 @@ def best_similarities(store: Store, query: str, qvec: np.ndarray, ids: list[str]
     return (float(dense.max()) if dense.size else None), best_second
 
 
-def close_enough(best_dense: float | None, best_second: float | None, floors: Floors, tuning: RetrievalTuning) -> bool:
+def close_enough(best_dense: float | None, best_second: float | None, floors: Floors,
+                 tuning: RetrievalSettings) -> bool:
     """Is the best match above each view's floor, counted in units of that view's spread?"""
     if best_dense is None:
         return True
@@ -58,7 +59,7 @@ def close_enough(best_dense: float | None, best_second: float | None, floors: Fl
 
 
 def decide(query: str, passages: list[Passage], snapshot: StoreSnapshot, best: tuple[float | None, float | None],
-           floors: Floors, tuning: RetrievalTuning) -> Verdict:
+           floors: Floors, tuning: RetrievalSettings) -> Verdict:
     """``best`` is the best similarity, per view, among the candidates the method considered."""
     if not passages:
         return Verdict(True, "No passage matches.")

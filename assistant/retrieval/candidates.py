@@ -18,7 +18,7 @@ from assistant.index.base import Store
 from assistant.index.rows import StoredPassage
 from assistant.retrieval.catalog import Mentions
 from assistant.retrieval.snapshot import StoreSnapshot
-from assistant.retrieval.tuning import RetrievalTuning
+from assistant.settings import RetrievalSettings
 from core.model import Filters, Passage
 
 
@@ -52,7 +52,7 @@ def bm25_best(scores: np.ndarray, allowed: np.ndarray, n: int) -> list[int]:
 
 
 def hybrid_pool(store: Store, snapshot: StoreSnapshot, query: str, qvec: np.ndarray, filters: Filters | None,
-                years: set[int], mentions: Mentions, tuning: RetrievalTuning) -> CandidatePool:
+                years: set[int], mentions: Mentions, tuning: RetrievalSettings) -> CandidatePool:
     """Dense, focus and BM25 candidates, each passage once."""
     rows: dict[str, StoredPassage] = {}
     for hit, _ in store.query(qvec, tuning.dense_pool, filters):

@@ -140,7 +140,8 @@ class Catalog:
             if name in pool:
                 out.append(name)
                 continue
-            patterns = [_whole(name)] + [_whole(s) for place in place_mentions(name) for s in place_name_spellings(place)]
+            patterns = [_whole(name)] + [_whole(s) for place in place_mentions(name)
+                                         for s in place_name_spellings(place)]
             out.extend(stored for stored in pool if any(p.search(stored) for p in patterns))
         return list(dict.fromkeys(out)) or list(names)  # unknown names still filter (to nothing)
 
@@ -176,7 +177,8 @@ class Catalog:
         df: Counter[str] = Counter()
         for name in list(self.authors) + list(self.documents):
             df.update(_words(name))
-        return {w for w, n in df.items() if n <= 3 and w not in GENERIC_NAME_WORDS and w not in STOPWORDS and len(w) > 2}
+        return {w for w, n in df.items()
+                if n <= 3 and w not in GENERIC_NAME_WORDS and w not in STOPWORDS and len(w) > 2}
 
 
 def _proper_words(question: str) -> set[str]:

@@ -28,7 +28,8 @@ _TITLE = re.compile(rf"((?:{_CAP}\s+)(?:(?:of|on|for|and|the|de|du)\s+)?(?:{_CAP
 
 _QUESTION_WORDS = frozenset(
     "Did Does Do Is Are Was Were What Which Who Whom Whose How Why When Where Can Could Should Would Will Has Have "
-    "Had Under According In On For From Compare Contrast Describe Explain List Tell Show Give Summarise Summarize".split()
+    "Had Under According In On For From Compare Contrast Describe Explain List Tell Show Give "
+    "Summarise Summarize".split()
 )
 _CONNECTORS = frozenset({"the", "of", "on", "for", "and", "de", "du"})
 _GENERIC = _CONNECTORS | {"ai"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 
 from assistant.index.rows import normalised_text_hash
-from assistant.retrieval.tuning import RetrievalTuning
+from assistant.settings import RetrievalSettings
 from core.model import AlsoIn, Passage
 from core.text import fold_for_copies
 
@@ -62,7 +62,7 @@ def spread_documents(ranked: list[Passage], k: int, penalty: float) -> list[Pass
     return chosen
 
 
-def diversify(ranked: list[Passage], k: int, penalty: float, tuning: RetrievalTuning) -> list[Passage]:
+def diversify(ranked: list[Passage], k: int, penalty: float, tuning: RetrievalSettings) -> list[Passage]:
     """Collapse copies, then spread the ``k`` results over documents (among the leading candidates only)."""
     window = max(k * 6, tuning.near_copy_window)
     return spread_documents(collapse_copies(ranked, window, tuning.near_copy)[:window], k, penalty)

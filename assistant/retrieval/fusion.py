@@ -3,7 +3,7 @@
 Why not plain reciprocal-rank fusion: on our dev questions BM25 is poor on
 paraphrases, and RRF of full lists lowered the dense retriever's MRR.  Instead
 each signal is turned into a z-score against the whole store (so a weak signal
-adds little) and added with the measured ``Fusion`` weights: dense cosine, the
+adds little) and added with the measured ``FusionWeights`` weights: dense cosine, the
 second embedding view, BM25, a year the question names and an organisation or
 document it names.
 """
@@ -18,7 +18,7 @@ from assistant.index.base import Store
 from assistant.retrieval.candidates import CandidatePool
 from assistant.retrieval.catalog import Mentions
 from assistant.retrieval.snapshot import StoreSnapshot
-from assistant.retrieval.tuning import Fusion
+from assistant.settings import FusionWeights
 from core.model import Passage
 
 
@@ -46,7 +46,7 @@ def similarities(store: Store, qvec: np.ndarray, ids: list[str], *, second: bool
 
 
 def fuse(store: Store, snapshot: StoreSnapshot, query: str, qvec: np.ndarray, pool: CandidatePool,
-         years: set[int], mentions: Mentions, weights: Fusion) -> Fused:
+         years: set[int], mentions: Mentions, weights: FusionWeights) -> Fused:
     ids = list(pool.rows)
     passages = [pool.rows[pid].passage() for pid in ids]
     dense = similarities(store, qvec, ids, second=False)

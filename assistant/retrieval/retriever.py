@@ -4,7 +4,7 @@ embedding, BM25, the question's years and the organisations it names.
 This module only orchestrates; each step is a module of its own:
 ``candidates`` (the pool), ``fusion`` (the z-scored re-ranking), ``diversify``
 (copies and per-document spreading), ``abstain`` (the coverage decision), with
-the measured numbers in ``tuning``.
+the measured numbers in ``settings.retrieval``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from assistant.retrieval.catalog import Catalog
 from assistant.retrieval.diversify import diversify
 from assistant.retrieval.fusion import fuse
 from assistant.retrieval.snapshot import StoreSnapshot
-from assistant.retrieval.tuning import Fusion, RetrievalTuning
-from assistant.settings import Settings
+from assistant.settings import FusionWeights, RetrievalSettings, Settings
 from core.model import Filters, Passage
 
-__all__ = ["Fusion", "Method", "RetrievalTuning", "Retriever", "SearchResult", "question_years"]
+__all__ = ["FusionWeights", "Method", "Retriever", "SearchResult", "question_years"]
 
 Method = Literal["hybrid", "dense", "bm25"]
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
@@ -56,12 +55,12 @@ class SearchResult:
 class Retriever:
     """Finds the passages that answer a question, or says none do."""
 
-    def __init__(self, store: Store, settings: Settings, fusion: Fusion | None = None,
-                 tuning: RetrievalTuning | None = None):
+    def __init__(self, store: Store, settings: Settings, fusion: FusionWeights | None = None):
         self.store = store
         self.settings = settings
-        self.fusion = fusion or Fusion()
-        self.tuning = tuning or RetrievalTuning()
+        self.tuning: RetrievalSettings = settings.retrieval
+        # a benchmark may swap the weights on a live retriever (benchmarks/retrieval_quality.py)
+        self.fusion: FusionWeights = fusion or settings.retrieval.fusion
         self._index: StoreSnapshot | None = None
         self._generation = -1
 
@@ -79,20 +78,20 @@ class Retriever:
 
     @property
     def threshold(self) -> float:
-        if self.settings.min_relevance is not None:
-            return self.settings.min_relevance
+        if self.settings.retrieval.min_relevance is not None:
+            return self.settings.retrieval.min_relevance
         return self.store.embedder.relevance_threshold
 
     @property
     def floors(self) -> Floors:
         """Each view's relevance floor; an explicit ``min_relevance`` leaves the decision to the main view."""
         second = self.store.second
-        votes = self.settings.min_relevance is None and second is not None
+        votes = self.settings.retrieval.min_relevance is None and second is not None
         return Floors(self.threshold, second.relevance_threshold if votes and second is not None else None)
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                method: Method = "hybrid") -> SearchResult:
-        k = k or self.settings.top_k
+        k = k or self.settings.retrieval.top_k
         index = self.index
         filters = index.catalog.resolve_filters(filters)
         if not index.rows or not query.strip():

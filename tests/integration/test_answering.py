@@ -21,19 +21,20 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.answer.answerer import Answerer
-from ui.cli import main
-from core.model import Answer
 from assistant.answer.followup import rewrite
 from assistant.answer.offline import compose, is_chinese
 from assistant.render import answer_markdown, bibliography
 from assistant.settings import Settings
+from core.model import Answer
+from ui.cli import main
 
 try:
     from openai_stub import STUB_KEY, Error, Garbage, Hang, OpenAIStub, RecordedRequest, openai_stub  # noqa: F401
     from test_retrieval import SEED_FILE, STATEMENTS, build_charter, clean_environment
 except ImportError:  # tests/ imported as a package
-    from tests.openai_stub import STUB_KEY, Error, Garbage, Hang, OpenAIStub, RecordedRequest, openai_stub  # noqa: F401
     from tests.test_retrieval import SEED_FILE, STATEMENTS, build_charter, clean_environment
+
+    from tests.openai_stub import STUB_KEY, Error, Garbage, Hang, OpenAIStub, RecordedRequest, openai_stub  # noqa: F401
 
 MODEL = "stub-model"
 OVERSIGHT = "How should humans oversee AI systems?"
@@ -53,12 +54,12 @@ quiet_env = pytest.fixture(scope="module")(clean_environment)
 def charter(quiet_env, tmp_path_factory):
     """Default corpus + fixture statements, no LLM configured."""
     built = build_charter(tmp_path_factory.mktemp("answering"), [SEED_FILE, STATEMENTS])
-    assert not built.settings.llm_enabled
+    assert not built.settings.llm.enabled
     return built
 
 
 def llm_settings(charter, stub: OpenAIStub, **overrides) -> Settings:
-    values = dict(store=charter.settings.store, llm_backend="openai", openai_base_url=stub.base_url,
+    values = dict(store=charter.settings.store.path, llm_backend="openai", openai_base_url=stub.base_url,
                   openai_api_key=STUB_KEY, llm_model=MODEL, llm_timeout=5.0, llm_max_retries=0)
     values.update(overrides)
     return Settings(**values)
@@ -148,7 +149,8 @@ def test_offline_answer_quotes_verbatim_grouped_by_organisation_and_date(charter
             p = answer.sources[int(quote.group(2)) - 1].passage
             assert current == (p.author, p.date)
     assert len(headings) == len(set(headings)) == len({(s.passage.author, s.passage.date) for s in answer.sources})
-    assert [int(n) for _, n in _QUOTE_LINE.findall(answer.text)] == [s.n for s in answer.sources]  # [1] [2] ... down the page
+    # [1] [2] ... down the page
+    assert [int(n) for _, n in _QUOTE_LINE.findall(answer.text)] == [s.n for s in answer.sources]
 
     # numbered source list with author, document, date and section
     lines = bibliography(answer).splitlines()
@@ -195,11 +197,12 @@ def test_abstaining_answer_to_a_chinese_question_has_a_chinese_lead(charter):
 
 
 def test_cli_ask_json_returns_the_answer_dict(charter):
-    result = CliRunner().invoke(main, ["--store", str(charter.settings.store), "ask", OVERSIGHT, "--json"],
+    result = CliRunner().invoke(main, ["--store", str(charter.settings.store.path), "ask", OVERSIGHT, "--json"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) >= {"question", "text", "sources", "mode", "backend", "abstained", "notice", "verification", "done"}
+    assert set(data) >= {"question", "text", "sources", "mode", "backend", "abstained", "notice", "verification",
+                         "done"}
     assert data["question"] == OVERSIGHT and data["backend"] == "offline quotes" and data["done"] is True
     expected = charter.answerer.answer(OVERSIGHT)
     assert data["text"] == expected.text
@@ -214,7 +217,7 @@ def test_summary_mode_offline(charter):
     answer = charter.answerer.answer("human oversight of AI", mode="summary")
     assert answer.mode == "summary"
     assert answer.text.startswith("**Draft summary")
-    assert len(answer.sources) > charter.settings.top_k  # a summary draws on more passages than an answer
+    assert len(answer.sources) > charter.settings.retrieval.top_k  # a summary draws on more passages than an answer
     assert_offline_answer_shape(answer)
 
 
@@ -352,8 +355,8 @@ def test_cli_ask_with_a_failing_llm_prints_no_traceback_and_no_key(charter, open
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CHARTER_", "OPENAI_"))}
     env.update(OPENAI_BASE_URL=openai_stub.base_url, OPENAI_API_KEY=STUB_KEY, CHARTER_LLM_MODEL=MODEL,
                CHARTER_LLM_TIMEOUT="5", CHARTER_CONFIG=str(tmp_path / "absent.toml"))
-    run = subprocess.run([sys.executable, "-m", "ui.cli", "--store", str(charter.settings.store), "ask", OVERSIGHT],
-                         capture_output=True, text=True, encoding="utf-8", env=env, cwd=tmp_path, timeout=300)
+    command = [sys.executable, "-m", "ui.cli", "--store", str(charter.settings.store.path), "ask", OVERSIGHT]
+    run = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", env=env, cwd=tmp_path, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout
     assert STUB_KEY not in run.stdout + run.stderr

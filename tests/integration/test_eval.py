@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ui.cli import main
-from assistant.service import Charter
 from assistant.evaluate import format_report, load_questions, question_metrics
-from core.model import Passage
+from assistant.service import Charter
 from assistant.settings import Settings
+from core.model import Passage
+from ui.cli import main
 
 try:
     from test_retrieval import SEED_FILE, STATEMENTS, build_charter, clean_environment
@@ -108,7 +108,7 @@ def test_gold_that_is_not_a_list_is_reported_with_file_and_line(tmp_path):
 
 
 def _eval(fx: Charter, *args: str) -> dict:
-    result = CliRunner().invoke(main, ["--store", str(fx.settings.store), "eval", str(GOLD), "--json", *args],
+    result = CliRunner().invoke(main, ["--store", str(fx.settings.store.path), "eval", str(GOLD), "--json", *args],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)  # the whole output is one JSON object
@@ -149,7 +149,8 @@ def test_cli_eval_json_reports_the_metrics(fx):
 
 
 def test_cli_eval_compares_retrievers_side_by_side(fx):
-    report = _eval(fx, "-k", "5", "--retriever", "dense", "--retriever", "bm25", "--retriever", "hybrid", "--no-answers")
+    report = _eval(fx, "-k", "5", "--retriever", "dense", "--retriever", "bm25", "--retriever", "hybrid",
+                   "--no-answers")
     assert set(report["retrievers"]) == {"dense", "bm25", "hybrid"}
     for figures in report["retrievers"].values():
         assert set(figures) == METRIC_KEYS
@@ -192,7 +193,7 @@ def test_dev_questions_over_default_corpus_and_waie(waie_ingest, shared_dir, tmp
         pytest.skip(f"{questions} not found")
     assert waie_ingest.first.returncode == 0, waie_ingest.first.stderr[-2000:]
     store = tmp_path / "store"
-    shutil.copytree(waie_ingest.settings.store, store)
+    shutil.copytree(waie_ingest.settings.store.path, store)
     with pytest.MonkeyPatch.context() as mp:
         for key in list(os.environ):
             if key.startswith(("CHARTER_", "OPENAI_")):
@@ -200,10 +201,12 @@ def test_dev_questions_over_default_corpus_and_waie(waie_ingest, shared_dir, tmp
         mp.setenv("CHARTER_CONFIG", str(tmp_path / "absent.toml"))
         added = Charter(Settings(store=store, llm_backend="none")).ingest([SEED_FILE], progress=False)
         assert added.ok and added.statements == 6
-        result = CliRunner().invoke(main, ["--store", str(store), "eval", str(questions), "--json", "-k", "5", "--no-answers"],
-                                    catch_exceptions=False)
+        result = CliRunner().invoke(
+            main, ["--store", str(store), "eval", str(questions), "--json", "-k", "5", "--no-answers"],
+            catch_exceptions=False)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["n_questions"] == sum(1 for line in questions.read_text(encoding="utf-8").splitlines() if line.strip())
+    lines = questions.read_text(encoding="utf-8").splitlines()
+    assert report["n_questions"] == sum(1 for line in lines if line.strip())
     assert report["recall@5"] >= 0.85, report
     assert report["mrr@10"] >= 0.80, report

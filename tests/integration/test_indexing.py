@@ -14,9 +14,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import SEED_NAME, assert_seed_statements, stored_statements
 
 from assistant.index.sync import ingest
-from conftest import SEED_NAME, assert_seed_statements, stored_statements
 
 JAPAN = "Cabinet Office, Government of Japan"
 
@@ -79,7 +79,8 @@ def test_reworded_statement_replaces_its_old_version(store_factory, corpus_copy)
 
     file = corpus_copy / SEED_NAME
     text = file.read_text(encoding="utf-8")
-    old, new = "Society must also pay attention to risk management", "Society must also pay close attention to risk management"
+    old = "Society must also pay attention to risk management"
+    new = "Society must also pay close attention to risk management"
     assert text.count(old) == 1
     file.write_text(text.replace(old, new), encoding="utf-8")
 
@@ -115,7 +116,8 @@ def test_corrected_statement_with_a_source_id_is_replaced(store_factory, tmp_pat
     report = ingest(again, [file], progress=False)
     assert (report.added, report.updated, report.unchanged) == (0, 2, 0)
     s1 = again.get_statement("s1")
-    assert [p.id for p in s1] == ["s1:0"] and s1[0].text == "AI must be accountable.", "no chunk of the old text may stay"
+    assert [p.id for p in s1] == ["s1:0"] and s1[0].text == "AI must be accountable.", \
+        "no chunk of the old text may stay"
     assert again.get_statement("s2")[0].meta["url"] == "https://example.org/e"
     assert passage_ids(again) == {"s1:0", "s2:0"}
 
@@ -173,7 +175,8 @@ def test_new_statement_before_a_similar_one_keeps_both(store_factory, tmp_path):
     """Keys count occurrences of author+document+section: a statement inserted in
     front must not be taken for a new version of the ones after it."""
     same = {"author": "A", "document": "D"}
-    file = write_jsonl(tmp_path / "s.jsonl", [{"text": "First statement.", **same}, {"text": "Second statement.", **same}])
+    file = write_jsonl(tmp_path / "s.jsonl",
+                       [{"text": "First statement.", **same}, {"text": "Second statement.", **same}])
     store = store_factory(second_view="none")
     ingest(store, [file], progress=False)
     write_jsonl(file, [{"text": "Inserted statement.", **same}, {"text": "First statement.", **same},
@@ -212,13 +215,15 @@ def test_deleted_file_is_removed_only_with_prune(store_factory, corpus_copy):
     report = ingest(pruned, [corpus_copy], prune=True, progress=False)
     assert report.removed == 2 and report.unchanged == 6
     remaining = stored_statements(pruned)
-    assert len(remaining) == 6 and {m["source"] for m in remaining.values()} == {str((corpus_copy / SEED_NAME).resolve())}
+    assert len(remaining) == 6
+    assert {m["source"] for m in remaining.values()} == {str((corpus_copy / SEED_NAME).resolve())}
 
 
 def test_renamed_file_loses_nothing_with_prune(store_factory, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    records = [{"id": "r1", "text": "AI must be fair.", "author": "A"}, {"id": "r2", "text": "AI must be safe.", "author": "B"}]
+    records = [{"id": "r1", "text": "AI must be fair.", "author": "A"},
+               {"id": "r2", "text": "AI must be safe.", "author": "B"}]
     write_jsonl(folder / "old.jsonl", records)
     store = store_factory(second_view="none")
     ingest(store, [folder], progress=False)
@@ -249,8 +254,10 @@ def test_same_ids_in_two_files_are_stored_once(store_factory, tmp_path):
 # ------------------------------------------------------------------------- bad input
 
 
-GOOD = [{"text": "AI systems must be transparent.", "author": "Good Org", "document": "Good Principles", "date": "2020"},
-        {"text": "AI systems must respect privacy.", "author": "Good Org", "document": "Good Principles", "date": "2020"}]
+GOOD = [{"text": "AI systems must be transparent.", "author": "Good Org", "document": "Good Principles",
+         "date": "2020"},
+        {"text": "AI systems must respect privacy.", "author": "Good Org", "document": "Good Principles",
+         "date": "2020"}]
 CHINESE = "人工智能系统应当安全、可靠、可控。"
 
 
@@ -266,7 +273,7 @@ def _bad_files(folder: Path) -> dict[str, tuple[Path, int | None]]:
     put("empty.jsonl", b"")
     put("blank.md", b"  \n\n\t\n")
     put("utf16.txt", "AI must be fair.\nAI must be safe.\n".encode("utf-16-le"))
-    put("damaged.md", "# Title\n\nCafé société.\n".encode("utf-8") + b"AI must be \xff fair. Na\xc3\xafve caf\xc3\xa9.\n", 4)
+    put("damaged.md", "# Title\n\nCafé société.\n".encode() + b"AI must be \xff fair. Na\xc3\xafve caf\xc3\xa9.\n", 4)
     put("truncated.jsonl", (json.dumps({"text": "A statement that is complete.", "author": "T"}) + "\n"
                             + '{"text": "A statement cut in the mid').encode("utf-8"), 2)
     put("array.jsonl", json.dumps([{"text": "x"}]).encode("utf-8"), 1)
@@ -288,14 +295,16 @@ def test_bad_files_are_reported_and_nothing_stored_is_lost_or_duplicated(store_f
     before = passage_ids(store)
 
     # new good files next to bad ones
-    (folder / "more.csv").write_text("text,author,document\nAI must be accountable.,Other Org,Other Doc\n", encoding="utf-8")
-    (folder / "gbk.jsonl").write_bytes((json.dumps({"text": CHINESE, "author": "中文机构"}, ensure_ascii=False) + "\n").encode("gbk"))
+    (folder / "more.csv").write_text("text,author,document\nAI must be accountable.,Other Org,Other Doc\n",
+                                     encoding="utf-8")
+    gbk_line = json.dumps({"text": CHINESE, "author": "中文机构"}, ensure_ascii=False) + "\n"
+    (folder / "gbk.jsonl").write_bytes(gbk_line.encode("gbk"))
     bad = _bad_files(folder)
 
     again = store_factory(store.settings)
     report = ingest(again, [folder], prune=True, progress=False)
     assert not report.ok
-    for name, (path, line) in bad.items():
+    for path, line in bad.values():
         where = f"{path}:{line}:" if line else str(path)
         assert any(e.startswith(where) for e in report.errors), f"no error names {where}: {report.errors}"
     for name in ("good.jsonl", "more.csv"):
@@ -323,7 +332,8 @@ def test_utf16_with_bom_and_utf8_bom_files_load(store_factory, tmp_path):
     folder.mkdir()
     rows = "text,author\n" + CHINESE + ",机构\n"
     (folder / "u16.csv").write_bytes(codecs.BOM_UTF16_LE + rows.encode("utf-16-le"))
-    (folder / "u8.jsonl").write_bytes(codecs.BOM_UTF8 + json.dumps({"text": "AI must be fair.", "author": "A"}).encode())
+    (folder / "u8.jsonl").write_bytes(codecs.BOM_UTF8
+                                      + json.dumps({"text": "AI must be fair.", "author": "A"}).encode())
     store = store_factory(second_view="none")
     report = ingest(store, [folder], progress=False)
     assert report.ok, report.errors
@@ -391,7 +401,8 @@ def test_waie_statements_all_load_and_a_second_run_embeds_nothing(waie_ingest, r
     assert set(stored) == {r["id"] for r in records}
     for r in records[::97]:
         m = stored[r["id"]]
-        assert (m["text"], m["author"], m["document"], m.get("section")) == (r["text"], r["author"], r["document"], r["section"])
+        assert (m["text"], m["author"], m["document"], m.get("section")) == \
+            (r["text"], r["author"], r["document"], r["section"])
     assert {p.id for p in store.all_passages()} == waie_ingest.ids_after_first
 
     # a third run, in process: the embedders are not even asked

@@ -14,11 +14,12 @@ import os
 import openai
 import pytest
 
-from core.model import Answer, Passage
-from assistant.answer.llm import ChatLLM, LLMError
+from assistant.answer.backends import LLMError
+from assistant.answer.backends.openai_compatible import ChatLLM
 from assistant.answer.llm_answer import LLMAnswerer
 from assistant.answer.prompts import build_messages, neutralise
 from assistant.settings import Settings
+from core.model import Answer, Passage
 
 try:
     from openai_stub import STUB_KEY, Cut, Error, Garbage, Hang, OpenAIStub, Reply, embed, openai_stub  # noqa: F401
@@ -34,7 +35,8 @@ PASSAGES = [
         author="European Union",
         document="AI Act",
         date="2024-06-13",
-        text="High-risk AI systems shall be designed and developed in such a way that they can be effectively overseen by natural persons during the period in which they are in use.",
+        text="High-risk AI systems shall be designed and developed in such a way that they can be effectively "
+        "overseen by natural persons during the period in which they are in use.",
     ),
     Passage(
         id="evil:0",
@@ -147,7 +149,8 @@ FAILURES = [
     pytest.param(Hang(seconds=10, after_chunks=3), "timeout", "timed out after 1 s", id="stall-mid-stream"),
     pytest.param(Garbage(), "stream", "unreadable stream", id="garbage"),
     pytest.param(Cut("one two three four five", after=2), "stream", "cut the stream off", id="cut-socket"),
-    pytest.param(Cut("one two three four five", after=2, mode="clean"), "stream", "before the answer was finished", id="cut-clean"),
+    pytest.param(Cut("one two three four five", after=2, mode="clean"), "stream", "before the answer was finished",
+                 id="cut-clean"),
     pytest.param(Reply(""), "empty", "empty answer", id="empty"),
 ]
 
@@ -176,7 +179,7 @@ def test_wrong_key_is_refused_by_the_stub_itself(openai_stub):
 
 
 def test_missing_key_is_named_as_such(openai_stub):
-    settings = make_settings(openai_stub.base_url).model_copy(update={"openai_api_key": None})
+    settings = make_settings(openai_stub.base_url).replaced(openai_api_key=None)
     with pytest.raises(LLMError, match=r"needs an API key and none is set \(401\)"):
         ChatLLM(settings).complete([{"role": "user", "content": "hi"}])
 
@@ -272,7 +275,8 @@ def test_followup_is_rewritten_into_a_standalone_query(openai_stub, answerer):
         {"role": "assistant", "content": "It requires that high-risk systems can be overseen by people [1]."},
     ]
     openai_stub.reply("Query: “What does China say about human oversight of AI?”\n")
-    assert answerer.rewrite_followup(history, "and what about China?") == "What does China say about human oversight of AI?"
+    assert answerer.rewrite_followup(history, "and what about China?") == \
+        "What does China say about human oversight of AI?"
     request = openai_stub.last
     assert request.body["stream"] is False
     assert "EU AI Act say about human oversight" in request.message_text("user")
@@ -316,6 +320,7 @@ def test_live_endpoint_happy_path():
     assert all(1 <= s.n <= len(PASSAGES) for s in final.sources)
     assert "PWNED" not in final.text
     assert answerer.rewrite_followup(
-        [{"role": "user", "content": "What does the EU AI Act say about oversight?"}, {"role": "assistant", "content": "Humans must oversee [1]."}],
+        [{"role": "user", "content": "What does the EU AI Act say about oversight?"},
+         {"role": "assistant", "content": "Humans must oversee [1]."}],
         "and China?",
     ).strip()

@@ -22,14 +22,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ui.cli import main
-from assistant.service import Charter
-from assistant.retrieval.coverage import missing_titles
 from assistant.index.embedders import CharterEmbeddings, make_embedder, make_second_embedder
-from core.model import Filters
-from assistant.retrieval.lexical import LexicalIndex, tokenize
-from assistant.settings import Settings
 from assistant.index.store import Store
+from assistant.retrieval.coverage import missing_titles
+from assistant.retrieval.lexical import LexicalIndex, tokenize
+from assistant.service import Charter
+from assistant.settings import Settings
+from core.model import Filters
+from ui.cli import main
 
 HERE = Path(__file__).resolve().parents[1]
 STATEMENTS = HERE / "fixtures" / "retrieval" / "statements.jsonl"
@@ -245,7 +245,8 @@ def test_question_without_a_name_does_not_favour_japan(seed):
     ("What does the OECD say about accountability?", "authors", {OECD}),
     ("What does Canada require of federal departments?", "authors", {"Treasury Board of Canada Secretariat"}),
     ("中国对生成式人工智能有什么规定？", "authors",
-     {"National New Generation Artificial Intelligence Governance Expert Committee, China", "Cyberspace Administration of China"}),
+     {"National New Generation Artificial Intelligence Governance Expert Committee, China",
+      "Cyberspace Administration of China"}),
     ("美国怎么看算法歧视？", "authors", {US_OSTP}),
     ("What do the Asilomar AI Principles say about weapons?", "documents", {"Asilomar AI Principles"}),
     ("《人工智能北京共识》对使用者有什么要求？", "documents", {"人工智能北京共识"}),
@@ -271,7 +272,8 @@ def test_no_stored_name_is_reported_missing(fx):
     names = list(index.catalog.documents) + list(index.catalog.authors)
     assert names
     flagged = {
-        name: missing_titles(f"What does the {name} say about accountability?", index.corpus_text, index.statement_names)
+        name: missing_titles(f"What does the {name} say about accountability?", index.corpus_text,
+                             index.statement_names)
         for name in names
     }
     assert {name: m for name, m in flagged.items() if m} == {}
@@ -357,7 +359,8 @@ def test_author_filter_us_means_the_us_government_only(fx):
 
 @pytest.mark.parametrize("method", ["dense", "bm25", "hybrid"])
 @pytest.mark.parametrize("question, ids", [
-    ("How should AI actors be open about the systems they build and run?", ("fx-oecd-transparency", "fx-g20-transparency")),
+    ("How should AI actors be open about the systems they build and run?",
+     ("fx-oecd-transparency", "fx-g20-transparency")),
     ("Do member states have a duty to ensure public bodies using algorithmic systems respect human rights?",
      ("fx-coe-duty", "fx-coe-duty-copy")),
 ])
@@ -487,7 +490,7 @@ def test_organisation_plus_document_kind_is_not_an_absent_text(fx, method):
 
 
 def _cli(charter: Charter, *args: str):
-    result = CliRunner().invoke(main, ["--store", str(charter.settings.store), *args], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["--store", str(charter.settings.store.path), *args], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 

@@ -87,7 +87,7 @@ def test_stats_count_what_the_store_holds(seeded_store):
     assert sum(data["authors"].values()) == len(SEEDS)
     assert data["authors"]["IDAIS (International Dialogues on AI Safety)"] == 4
     assert data["years"] == {"2024": 2, "2023": 3, "2018": 1}
-    assert charter.location == str(seeded_store.settings.store)
+    assert charter.location == str(seeded_store.settings.store.path)
     catalog = charter.catalog()
     assert (catalog.statements, catalog.passages) == (data["statements"], data["passages"])
 

@@ -7,11 +7,11 @@ from collections import Counter
 
 import numpy as np
 import pytest
-
-from core.model import Filters
-from assistant.index.sync import ingest
-from assistant.index.store import Store, StoreError, drop_collections, text_for_embedding, where_clause
 from conftest import SEED_NAME, assert_seed_statements, stored_statements
+
+from assistant.index.store import Store, StoreError, drop_collections, text_for_embedding, where_clause
+from assistant.index.sync import ingest
+from core.model import Filters
 
 
 def test_default_corpus_is_stored_with_exact_citations(seeded_store):
@@ -41,7 +41,7 @@ def test_long_statements_are_split_into_verbatim_overlapping_passages(seeded_sto
     split = [m for m in statements.values() if m["passages"] > 1]
     assert split, "the corpus has statements longer than chunk_chars"
     for meta in seeded_store.store.all_passages():
-        assert len(meta.text) <= seeded_store.settings.chunk_chars
+        assert len(meta.text) <= seeded_store.settings.embedding.chunk_chars
     for sid, meta in statements.items():
         chunks = seeded_store.store.get_statement(sid)
         assert [c.meta["chunk"] for c in chunks] == list(range(meta["passages"]))

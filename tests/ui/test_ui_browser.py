@@ -190,7 +190,8 @@ def ask(page, question: str, timeout: float = 60_000) -> None:
     page.click("#charter-send")
     page.wait_for_function(
         "n => document.querySelectorAll('#charter-chat .charter-verdict').length > n && "
-        "[...document.querySelectorAll('#charter-chat .charter-verdict')].every(v => v.textContent.includes('citations valid'))",
+        "[...document.querySelectorAll('#charter-chat .charter-verdict')]"
+        ".every(v => v.textContent.includes('citations valid'))",
         arg=before, timeout=timeout)
 
 
@@ -335,7 +336,8 @@ def test_hostile_statement_is_shown_as_text_and_runs_nothing(page, tmp_path):
     assert "<script>window.__pwned=1</script>" in text
     assert '<img src=x onerror="window.__pwned=2">' in text
     assert "javascript:alert(1)" in text and "not a web link" in text
-    assert page.locator('a[href^="javascript"], #charter-sources img, #charter-sources svg, #charter-chat img').count() == 0
+    dangerous = 'a[href^="javascript"], #charter-sources img, #charter-sources svg, #charter-chat img'
+    assert page.locator(dangerous).count() == 0
 
     # open it in full: from the chat's cited-statement picker, then in the corpus browser
     pick(page, "#charter-open-source", HOSTILE_AUTHOR)
@@ -437,13 +439,15 @@ def test_llm_answer_streams_and_the_key_stays_on_the_server(browser, store, tmp_
             page.evaluate("""() => { window.__lengths = []; new MutationObserver(() => {
                 const bots = document.querySelectorAll('#charter-chat .bot-row');
                 if (bots.length) window.__lengths.push(bots[bots.length - 1].innerText.length);
-              }).observe(document.querySelector('#charter-chat'), {subtree: true, childList: true, characterData: true}); }""")
+              }).observe(document.querySelector('#charter-chat'),
+                         {subtree: true, childList: true, characterData: true}); }""")
             ask(page, QUESTION)
             lengths = page.evaluate("window.__lengths")
             assert len(set(lengths)) >= 4, f"the answer did not grow while streaming: {lengths}"
             assert "stub-model-1" in last_bot_message(page).inner_text()
             assert_markers_have_cards(page)
-            assert page.locator("#charter-sources .charter-unverified").count() >= 1, "the invented quote is not flagged"
+            assert page.locator("#charter-sources .charter-unverified").count() >= 1, \
+                "the invented quote is not flagged"
             assert page.locator("#charter-chat .charter-unverified-inline").count() >= 1
             screenshot(page, tmp_path / "llm.png")
             page.get_by_role("tab", name="Settings").click()

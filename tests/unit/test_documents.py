@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
+from core.model import IngestError, ParseResult
 from ingest.html import load_html
+from ingest.loaders import SUPPORTED_SUFFIXES, iter_files, load_path
 from ingest.markdown import load_markdown, parse_markdown
 from ingest.pdf import load_pdf
 from ingest.plain_text import load_plain_text, parse_plain_text
-from ingest.loaders import SUPPORTED_SUFFIXES, iter_files, load_path
-from core.model import IngestError, ParseResult
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 
@@ -284,8 +285,8 @@ def test_load_path_txt_sniffs_export_format() -> None:
     for path in readable:
         text = path.read_text("utf-8").replace("\r\n", "\n")
         parse = export.parse_export if export.looks_like_export(text) else parse_plain_text
-        expected = _outcome(lambda: parse(text, str(path)))
-        assert _outcome(lambda: load_path(path)) == expected, path.name
+        expected = _outcome(partial(parse, text, str(path)))
+        assert _outcome(partial(load_path, path)) == expected, path.name
 
 
 def _outcome(load: Callable[[], ParseResult]) -> list[str] | str:

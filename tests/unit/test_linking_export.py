@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from core.model import IngestError, ParseResult, Statement
 from ingest.linking_export import (
     looks_like_export,
     parse_export,
     split_org_document,
     split_trailing_date,
 )
-from core.model import IngestError, ParseResult, Statement
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "export"
 REPO = Path(__file__).resolve().parents[2]

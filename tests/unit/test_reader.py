@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.reader import read_bytes, read_text
 from core.model import IngestError
+from ingest.reader import read_bytes, read_text
 
 CHINESE = "第一条 人工智能应当以人为本，安全可控。\n第二条 尊重个人隐私与数据安全。\n"
 ENGLISH = "AI systems must be fair.\nThey must be safe.\n"
@@ -22,7 +22,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 def test_utf8(tmp_path: Path) -> None:
-    text, encoding = read_text(_write(tmp_path, "a.txt", "Café – “AI”\n".encode("utf-8")))
+    text, encoding = read_text(_write(tmp_path, "a.txt", "Café – “AI”\n".encode()))
     assert (text, encoding) == ("Café – “AI”\n", "utf-8")
 
 

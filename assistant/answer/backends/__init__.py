@@ -4,7 +4,7 @@ Importing this package is cheap: the OpenAI-compatible backend
 (``openai_compatible.ChatLLM``) is imported only when it is built.
 """
 
-from assistant.answer.backends.base import ChatBackend, LLMError, Message
+from assistant.answer.backends.base import DEFAULT_BASE_URL, ChatBackend, LLMError, Message
 from assistant.answer.backends.redact import safe_url
 from assistant.answer.backends.registry import (
     available_backends,
@@ -14,6 +14,7 @@ from assistant.answer.backends.registry import (
 )
 
 __all__ = [
+    "DEFAULT_BASE_URL",
     "ChatBackend",
     "LLMError",
     "Message",

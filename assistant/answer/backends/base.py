@@ -16,6 +16,10 @@ from assistant.answer.backends.redact import RedactFilter
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": ...}
 
 
+#: where an OpenAI-compatible backend goes when no base URL is set
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
 class LLMError(Exception):
     """An LLM call failed; ``reason`` is one user-facing line, free of secrets.
 

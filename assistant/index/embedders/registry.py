@@ -41,11 +41,11 @@ def check_name(name: str) -> str:
 
 def make_embedder(settings: Settings) -> CharterEmbeddings:
     """The embedder the settings name; nothing is loaded until first use."""
-    return _FACTORIES[check_name(settings.embedding)](settings)
+    return _FACTORIES[check_name(settings.embedding.model)](settings)
 
 
 def make_second_embedder(settings: Settings) -> CharterEmbeddings | None:
     """The optional second view used to re-rank the dense candidates (None for ``none``)."""
-    if settings.second_view == "none":
+    if settings.embedding.second_view == "none":
         return None
-    return _FACTORIES[check_name(settings.second_view)](settings)
+    return _FACTORIES[check_name(settings.embedding.second_view)](settings)
