@@ -2,14 +2,17 @@
 
 Schema (one JSON object per line): ``id``, ``question``, ``gold`` (verbatim
 substrings; a retrieved passage containing one is a hit; ``[]`` means the
-corpus cannot answer), optional ``kind`` and ``lang``.
+corpus cannot answer), optional ``kind``, ``lang`` and ``split`` (the figures
+are then also given per split, e.g. the half a setting was tuned on and the held-out half).
 
 recall@k: per answerable question, the share of its gold substrings found in
 the top k passages, averaged.  MRR@10: reciprocal rank of the first passage
 holding any gold substring.  nDCG@10: binary gains, each gold substring counted
 once at the first passage holding it (capped at 1 when one passage holds
 several).  Abstention accuracy: on all questions, whether the system abstained
-exactly when the gold says it cannot answer.
+exactly when the gold says it cannot answer.  Abstention precision: the share
+of refusals that were right; abstention recall: the share of unanswerable
+questions refused; wrongly refused: the share of answerable questions refused.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.answer.offline import OFFLINE_BACKEND
+from assistant.answer.quality import AnswerQuality
 from core.model import Passage
 
 if TYPE_CHECKING:  # the service imports this module lazily; only the type goes the other way
@@ -73,6 +78,9 @@ def evaluate_retriever(charter: Charter, questions: list[dict[str, Any]], k: int
         result = charter.retriever.search(q["question"], k=max(k, 10), method=method)
         row: dict[str, Any] = {"id": q.get("id"), "kind": q.get("kind", "?"), "abstained": result.abstain}
         row["abstention_correct"] = result.abstain == (not q["gold"])
+        row["unanswerable"] = not q["gold"]
+        if q.get("split"):
+            row["split"] = str(q["split"])
         if q["gold"]:
             row.update(question_metrics(q["gold"], result.passages, k))
         per_q.append(row)
@@ -98,21 +106,57 @@ def evaluate_retriever(charter: Charter, questions: list[dict[str, Any]], k: int
         "mrr@10": _mean([r["rr"] for r in answerable]),
         "ndcg@10": _mean([r["ndcg"] for r in answerable]),
         "abstention_accuracy": _mean([float(r["abstention_correct"]) for r in per_q]),
+        **abstention_metrics(per_q),
         "by_kind": by_kind,
+        "by_split": split_metrics(per_q, k),
         "seconds_per_question": round(seconds / max(len(questions), 1), 3),
         "misses": [r["id"] for r in answerable if r["recall"] < 1.0],
     }
 
 
+def abstention_metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Abstention precision (share of refusals that were right), recall (share of
+    unanswerable questions refused) and the share of answerable questions wrongly refused."""
+    refused = [r for r in rows if r["abstained"]]
+    unanswerable = [r for r in rows if r["unanswerable"]]
+    answerable = [r for r in rows if not r["unanswerable"]]
+    return {
+        "abstention_precision": _mean([float(r["unanswerable"]) for r in refused]) if refused else 1.0,
+        "abstention_recall": _mean([float(r["abstained"]) for r in unanswerable]) if unanswerable else 1.0,
+        "wrongly_refused": _mean([float(r["abstained"]) for r in answerable]),
+    }
+
+
+def split_metrics(rows: list[dict[str, Any]], k: int) -> dict[str, dict[str, Any]]:
+    """The headline figures per ``split`` (e.g. "tune" / "held") when the question file marks one."""
+    out: dict[str, dict[str, Any]] = {}
+    for split in sorted({r["split"] for r in rows if "split" in r}):
+        part = [r for r in rows if r.get("split") == split]
+        ans = [r for r in part if "recall" in r]
+        out[split] = {"n": len(part), "n_answerable": len(ans), f"recall@{k}": _mean([r["recall"] for r in ans]),
+                      "mrr@10": _mean([r["rr"] for r in ans]), **abstention_metrics(part)}
+    return out
+
+
 def check_answers(charter: Charter, questions: list[dict[str, Any]]) -> dict[str, Any]:
     """Answer every question and count valid citations and verified quotes."""
     given = valid = quotes = verified = 0
+    quality = AnswerQuality()
     for q in questions:
+        started = time.perf_counter()
         answer = charter.answerer.answer(q["question"])
+        seconds = time.perf_counter() - started
         v = answer.verification
         given, valid = given + v.citations_given, valid + v.citations_valid
         quotes, verified = quotes + v.quotes_total, verified + v.quotes_verified
+        if q["gold"]:
+            if answer.backend != OFFLINE_BACKEND:  # the quality figures are the offline answer's
+                started = time.perf_counter()
+                answer = charter.answerer.answer(q["question"], offline=True)
+                seconds = time.perf_counter() - started
+            quality.add(q, answer, seconds)
     return {
+        **quality.report(),
         "backend": charter.answerer.backend_label,
         "citations_given": given,
         "citations_valid": valid,
@@ -131,7 +175,8 @@ def evaluate_file(charter: Charter, path: Path, *, k: int = 5, retrievers: list[
     runs = [evaluate_retriever(charter, questions, k, m) for m in (retrievers or ["hybrid"])]
     report = dict(runs[0])
     report["k"] = k
-    keys = (f"recall@{k}", "mrr@10", "ndcg@10", "abstention_accuracy")
+    keys = (f"recall@{k}", "mrr@10", "ndcg@10", "abstention_accuracy", "abstention_precision", "abstention_recall",
+            "wrongly_refused")
     report["retrievers"] = {r["retriever"]: {key: r[key] for key in keys} for r in runs}
     if with_answers:
         report["answers"] = check_answers(charter, questions)
@@ -145,6 +190,11 @@ def format_report(report: dict[str, Any]) -> str:
         f"recall@{k}: {report[f'recall@{k}']:.3f}   MRR@10: {report['mrr@10']:.3f}   "
         f"nDCG@10: {report['ndcg@10']:.3f}   "
         f"abstention accuracy: {report['abstention_accuracy']:.3f}",
+        f"abstention precision: {report['abstention_precision']:.3f}   recall (unanswerable refused): "
+        f"{report['abstention_recall']:.3f}   answerable wrongly refused: {report['wrongly_refused']:.3f}",
+        *(f"  split {name:<6} n={e['n']:<3} recall@{k} {e[f'recall@{k}']:.3f}   MRR@10 {e['mrr@10']:.3f}   "
+          f"abstention precision {e['abstention_precision']:.3f}   recall {e['abstention_recall']:.3f}   "
+          f"wrongly refused {e['wrongly_refused']:.3f}" for name, e in report.get("by_split", {}).items()),
         "",
         f"{'kind':<12} {'n':>3} {f'recall@{k}':>9} {'MRR@10':>7} {'nDCG@10':>8} {'abstain':>8}",
     ]
@@ -162,6 +212,9 @@ def format_report(report: dict[str, Any]) -> str:
         a = report["answers"]
         lines += ["", f"answers ({a['backend']}): citations valid {a['citations_valid']}/{a['citations_given']}, "
                       f"quotes verified {a['quotes_verified']}/{a['quotes']}"]
+        if "gold_quoted" in a:
+            lines.append(f"offline answers: gold quoted {a['gold_quoted']:.3f}   cut quotes {a['cut_quotes']}   "
+                         f"repeated quotes {a['repeated_quotes']}   p50 {a['answer_p50_ms']:.0f} ms")
     if report.get("misses"):
         lines.append(f"not fully found: {', '.join(map(str, report['misses']))}")
     return "\n".join(lines)

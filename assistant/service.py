@@ -32,22 +32,27 @@ if TYPE_CHECKING:
     from assistant.answer.verify import UNVERIFIED_LABEL
     from assistant.evaluate import format_report
     from assistant.index.embedders import CharterEmbeddings
+    from assistant.index.lock import IngestLocked
     from assistant.index.store import Store, StoreError
-    from assistant.index.sync import IngestReport
+    from assistant.index.sync import IngestInterrupted, IngestReport
     from assistant.retrieval.catalog import Catalog
     from assistant.retrieval.retriever import Method, Retriever, SearchResult
-    from ingest.loaders import SUPPORTED_SUFFIXES
+    from ingest.loaders import FOLDER_DOCS, SUPPORTED_SUFFIXES
 
-__all__ = ["DEFAULT_BASE_URL", "SUPPORTED_SUFFIXES", "UNVERIFIED_LABEL", "Catalog", "Charter", "IngestReport",
-           "SearchResult", "StoreError", "format_report", "safe_url"]
+__all__ = ["DEFAULT_BASE_URL", "FOLDER_DOCS", "SUPPORTED_SUFFIXES", "UNVERIFIED_LABEL", "Catalog", "Charter",
+           "IngestInterrupted", "IngestLocked", "IngestReport", "SearchResult", "StoreError", "format_report",
+           "safe_url"]
 
 # name -> module it lives in; imported when first asked for (see the module docstring)
 _LAZY_EXPORTS = {
     "Catalog": "assistant.retrieval.catalog",
     "IngestReport": "assistant.index.sync",
+    "IngestInterrupted": "assistant.index.sync",  # Ctrl-C: what was kept and what was not
+    "IngestLocked": "assistant.index.lock",  # another ingest holds the store
     "SearchResult": "assistant.retrieval.retriever",
     "StoreError": "assistant.index.store",
     "SUPPORTED_SUFFIXES": "ingest.loaders",
+    "FOLDER_DOCS": "ingest.loaders",  # README, LICENSE ...: a folder's description, not its statements
     "format_report": "assistant.evaluate",
     "UNVERIFIED_LABEL": "assistant.answer.verify",  # the flag the verifier writes into an answer's text
     "safe_url": "assistant.answer.backends",  # a URL without its credentials
@@ -115,16 +120,21 @@ class Charter:
     # ---- components ------------------------------------------------------------------------------
     @_Component
     def embedder(self) -> CharterEmbeddings:
+        """The model behind the embedding cache (assistant/index/embedders/cache.py): a passage
+        embedded before, here or when the corpus was shipped, is looked up, not embedded again."""
         from assistant.index.embedders import make_embedder
+        from assistant.index.embedders.cache import with_cache
 
-        return make_embedder(self.settings)
+        return with_cache(make_embedder(self.settings), self.settings)
 
     @_Component
     def store(self) -> Store:
         from assistant.index.embedders import make_second_embedder
+        from assistant.index.embedders.cache import with_cache
         from assistant.index.store import Store
 
-        return Store(self.settings, self.embedder, make_second_embedder(self.settings))
+        second = make_second_embedder(self.settings)
+        return Store(self.settings, self.embedder, second and with_cache(second, self.settings))
 
     @_Component
     def retriever(self) -> Retriever:
@@ -175,8 +185,14 @@ class Charter:
         kwargs.setdefault("chunk_chars", self.settings.embedding.chunk_chars)
         kwargs.setdefault("chunk_overlap", self.settings.embedding.chunk_overlap)
         kwargs.setdefault("batch_size", self.settings.embedding.batch)
+        kwargs.setdefault("max_file_bytes", self.settings.store.ingest_max_file_mb * 1e6)
+        kwargs.setdefault("lock_wait", self.settings.store.ingest_lock_wait)
         with self._lock:
-            return ingest(self.store, list(paths), **kwargs)
+            store = self.store  # built once, under the lock
+        # Not under the service's lock: a long ingest (the first start's fill) must not hold up questions.
+        # Ingests serialise on the store's own ingest lock, and a file's new passages stay staged, invisible
+        # to searches, until its one switch; the retriever rebuilds its snapshot when the store's generation moves.
+        return ingest(store, list(paths), **kwargs)
 
     def catalog(self) -> Catalog:
         """Counts and names of what is stored (cached by the retriever until the store changes)."""

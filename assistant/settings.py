@@ -70,6 +70,18 @@ class StoreSettings(_Group):
         "corpus", default_factory=_default_corpus,
         description="Default files for `charter ingest` and the first start of `charter serve`",
     )
+    # Ingest limits.  20 MB of text is some 17,000 passages of 1,200 characters: about 15 min at the 16-23
+    # passages/s of the default model (shared notes/embedders.md), hours for a slow PDF; past that, ask first.
+    ingest_confirm_passages: int = flat(
+        "ingest_confirm_passages", 5000, "Passages to embed from one file past which `charter ingest` asks first "
+        "(--yes answers)", ge=0)
+    ingest_confirm_mb: float = flat(
+        "ingest_confirm_mb", 20.0, "Size of one file in MB past which `charter ingest` asks first (--yes answers)",
+        ge=0)
+    ingest_max_file_mb: float = flat(
+        "ingest_max_file_mb", 100.0, "Files larger than this (MB) are refused before they are read", gt=0)
+    ingest_lock_wait: float = flat(
+        "ingest_lock_wait", 600.0, "Seconds `charter ingest` waits for another ingest into the same store", ge=0)
 
 
 class EmbeddingSettings(_Group):
@@ -85,6 +97,8 @@ class EmbeddingSettings(_Group):
     )
     chunk_chars: int = flat("chunk_chars", 1200, "Longest passage in characters; longer statements are split", gt=100)
     chunk_overlap: int = flat("chunk_overlap", 150, "Characters two neighbouring passages of one statement share", ge=0)
+    cache: bool = flat("embedding_cache", True, "Reuse passage vectors computed before: those shipped with the "
+                       "corpus (<corpus>/.embeddings) and those kept in <store>/embedding-cache")
 
 
 class FusionWeights(_Group):
@@ -133,6 +147,19 @@ class RetrievalSettings(_Group):
     second_spread: float = flat(
         "second_spread", 0.10,
         "The same unit for the USE second view: on-topic best matches 0.24-0.70, off-topic near 0-0.2", gt=0,
+    )
+    abstain_above: float | None = flat(
+        "abstain_above", None,
+        "Operating point of the calibrated coverage score (retrieval/abstain.py): abstain when the probability "
+        "that the corpus cannot answer reaches this; None (default): the per-model floors decide. On the curve "
+        "benchmarks/abstention.py prints, 0.6 looked best on the tuning halves (recall 0.857, answerable refused "
+        "0.025) but refused 0.108 of held-out answerable questions; the floors refused none, so they stay", ge=0, le=1,
+    )
+    name_match_z: float = flat(
+        "name_match_z", 2.2,
+        "A Chinese title counts as the translation of a stored name when, among the documents of the retrieved "
+        "passages, the best name's similarity stands this many spreads above all names' (retrieval/names.py). "
+        "Tuning halves: translations of stored names 1.6-3.3 (4 of 5 above), absent titles at most 2.14",
     )
     near_copy: float = flat(
         "near_copy", 0.9,
@@ -183,6 +210,7 @@ class UISettings(_Group):
     host: str = flat("host", "127.0.0.1", "Address `charter serve` binds to")
     port: int = flat("port", 7860, "Port of `charter serve`", gt=0, lt=65536)
     auth: SecretStr | None = flat("auth", None, "user:password for the web UI")
+    upload_max_mb: float = flat("upload_max_mb", 20.0, "Largest file (MB) the web app accepts as an upload", gt=0)
 
 
 GROUPS: dict[str, type[_Group]] = {

@@ -1,75 +1,144 @@
-"""How often Charter says "not covered" when it should, and when it should not.
+"""How often Charter says "not covered" when it should, and when it should not; and the fit of the coverage score.
 
-    python benchmarks/abstention.py [--store DIR]
+    python benchmarks/abstention.py [--store DIR] [--fit]
 
-Over the default corpus plus the WAIE statements (texts up to 2022 and the
-seed statements), it asks:
+Questions: the dev questions (../shared/eval/dev_questions.jsonl, split in two
+halves by a hash of their id) and ``benchmarks/data/coverage_questions.jsonl``
+(written before any tuning: 52 questions about real texts the corpus lacks, of
+several kinds, English and Chinese, and 40 answerable look-alikes that name
+stored texts and organisations, in English and Chinese; each marked ``tune`` or
+``held`` by a hash of the question).
 
-- questions about real texts and events the store does not hold (2023-2026
-  laws, summits, codes), in English and in Chinese;
-- off-topic questions;
-- one question per stored organisation and document, by its name, which must
-  *not* be reported as an absent text.
-
-It prints the share abstained per group, so a change to the coverage check
-or the relevance floors is a measured choice.
+It prints, per half: the share of unanswerable questions abstained (recall),
+the share of abstentions that were right (precision) and the share of
+answerable questions wrongly refused, per kind; then the precision/recall
+curve of the calibrated score over the operating points.  With ``--fit`` it
+fits the score's logistic regression on the tuning halves only and prints the
+weights to paste into ``assistant/retrieval/abstain.py``; held-out failures
+are never printed with ``--fit``, so they cannot steer the fit.
+Also: how many stored names, asked about by name, are taken for absent texts.
 """
 
 from __future__ import annotations
 
-from common import bench_charter, store_arguments
+import hashlib
+import json
 
-ABSENT_EN = [
-    "What does the Bletchley Declaration say about frontier AI risks?",
-    "What does California's SB 1047 require from developers of frontier models?",
-    "What did the Hiroshima AI Process code of conduct ask of advanced AI developers?",
-    "What does China's 2023 Interim Measures for generative AI services require for training data?",
-    "What commitments did the UN Global Digital Compact make on AI governance in 2024?",
-    "What does the NIST AI Risk Management Framework 1.0 say about measuring trustworthiness?",
-    "What fines can the Colorado AI Act impose on deployers of high-risk systems?",
-    "Which companies signed the Frontier AI Safety Commitments in Seoul?",
-]
-ABSENT_ZH = [
-    "欧盟《人工智能法》对投放禁止类AI系统的公司可以处以多少罚款？",
-    "韩国将于2026年1月生效的《人工智能基本法》对高影响AI的提供者规定了哪些义务？",
-    "《布莱切利宣言》对前沿人工智能的风险说了什么？",
-    "中国《生成式人工智能服务管理暂行办法》对训练数据有什么要求？",
-    "美国总统拜登的人工智能行政命令要求了什么？",
-]
-OFF_TOPIC = [
-    "What is the best recipe for sourdough bread?",
-    "Who won the football world cup in 2018?",
-    "明天北京的天气怎么样？",
-    "怎样烤制酸面包？",
-]
+import numpy as np
+from common import DEV, ROOT, bench_charter, store_arguments
+
+OWN = ROOT / "benchmarks" / "data" / "coverage_questions.jsonl"
+THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
-def share_abstained(charter, questions: list[str]) -> tuple[int, int, list[str]]:
-    answered = [q for q in questions if not charter.retriever.search(q).abstain]
-    return len(questions) - len(answered), len(questions), answered
+def dev_split(qid: str) -> str:
+    """The dev questions carry no split: a hash of the id fixes one, the same for every run."""
+    return "tune" if hashlib.sha1(qid.encode()).digest()[0] % 2 == 0 else "held"
+
+
+def load() -> list[dict]:
+    rows = []
+    for line in DEV.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            q = json.loads(line)
+            rows.append({**q, "set": "dev", "split": dev_split(q["id"])})
+    for line in OWN.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            rows.append({**json.loads(line), "set": "own"})
+    return rows
+
+
+def run(charter, questions: list[dict]) -> list[dict]:
+    out = []
+    for q in questions:
+        r = charter.retriever.search(q["question"])
+        out.append({**q, "abstained": r.abstain, "missing": r.missing, "reason": r.reason,
+                    "features": r.signals.features() if r.signals else None, "unanswerable": not q["gold"]})
+    return out
+
+
+def figures(rows: list[dict], abstained: list[bool] | None = None) -> tuple[float, float, float, int, int]:
+    """(recall on unanswerable, precision of abstentions, answerable wrongly refused, n unanswerable, n answerable)."""
+    flags = abstained if abstained is not None else [r["abstained"] for r in rows]
+    un = [f for f, r in zip(flags, rows) if r["unanswerable"]]
+    an = [f for f, r in zip(flags, rows) if not r["unanswerable"]]
+    refused = [r["unanswerable"] for f, r in zip(flags, rows) if f]
+    return (sum(un) / max(len(un), 1), sum(refused) / len(refused) if refused else 1.0,
+            sum(an) / max(len(an), 1), len(un), len(an))
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> np.ndarray:
+    """Logistic regression by Newton's method with an L2 penalty (not on the bias); returns [bias, *weights]."""
+    xb = np.hstack([np.ones((len(x), 1)), x])
+    w = np.zeros(xb.shape[1])
+    penalty = np.eye(xb.shape[1]) * l2
+    penalty[0, 0] = 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(xb @ w)))
+        grad = xb.T @ (p - y) + penalty @ w
+        hess = xb.T @ (xb * (p * (1 - p))[:, None]) + penalty
+        w -= np.linalg.solve(hess, grad)
+    return w
 
 
 def main() -> None:
     parser = store_arguments(__doc__)
+    parser.add_argument("--fit", action="store_true", help="fit the score on the tuning halves and print weights")
     args = parser.parse_args()
+    from assistant.retrieval.abstain import calibration_for
     from assistant.retrieval.coverage import missing_titles
 
     charter = bench_charter(args)
-    print(f"{'group':<34} {'abstained':>9}")
-    for name, questions in (("absent texts (English)", ABSENT_EN), ("absent texts (Chinese)", ABSENT_ZH),
-                            ("off-topic", OFF_TOPIC)):
-        hit, total, answered = share_abstained(charter, questions)
-        print(f"{name:<34} {hit:>4}/{total:<4}")
-        for q in answered:
-            print(f"    answered: {q}")
+    rows = run(charter, load())
+    print(f"{'set':<5} {'split':<5} {'unanswerable abstained':>22} {'precision':>9} {'answerable refused':>18}")
+    for s in ("dev", "own"):
+        for split in ("tune", "held"):
+            part = [r for r in rows if r["set"] == s and r["split"] == split]
+            rec, prec, fr, nu, na = figures(part)
+            print(f"{s:<5} {split:<5} {rec:>14.3f} (n={nu:<3}) {prec:>9.3f} {fr:>10.3f} (n={na:<3})")
+    print("\nper kind (both sets, tuning half):")
+    kinds = sorted({r.get("kind", "?") for r in rows})
+    for kind in kinds:
+        part = [r for r in rows if r.get("kind") == kind and r["split"] == "tune"]
+        if part:
+            print(f"  {kind:<22} n={len(part):<3} abstained {sum(r['abstained'] for r in part) / len(part):.2f}")
+    tune = [r for r in rows if r["split"] == "tune" and r["features"] is not None and not r["missing"]]
+    if args.fit:
+        print("\ntuning-half errors (never the held-out half):")
+        for r in rows:
+            if r["split"] == "tune" and r["abstained"] != r["unanswerable"]:
+                print(f"  {'missed' if r['unanswerable'] else 'refused'} {r['id']}: {r['question'][:90]} "
+                      f"| {r['reason']} | {np.round(r['features'], 2).tolist() if r['features'] else ''}")
+        x = np.array([r["features"] for r in tune])
+        y = np.array([float(r["unanswerable"]) for r in tune])
+        w = fit_logistic(x, y)
+        print(f"\nfitted on {len(tune)} tuning questions the name check left to the score: "
+              f"bias {w[0]:.4f}, weights {tuple(round(float(v), 4) for v in w[1:])}")
+    weights = calibration_for(charter.store)
+    if args.fit:  # the curve of the weights just fitted
+        weights = (float(w[0]), tuple(float(v) for v in w[1:]))
+    if weights is None:
+        print("\nno calibration for this store's embedders: the per-model floors decide")
+    else:
+        print("\nprecision/recall of the calibrated score (questions the name check did not already settle):")
+        for split in ("tune", "held"):
+            part = [r for r in rows if r["split"] == split and r["features"] is not None]
+            bias, coef = weights
+            for t in THRESHOLDS:
+                flags = [bool(r["missing"]) or 1 / (1 + np.exp(-(bias + np.dot(coef, r["features"])))) >= t
+                         for r in part]
+                rec, prec, fr, nu, na = figures(part, flags)
+                print(f"  {split:<5} abstain_above {t:.1f}: recall {rec:.3f}  precision {prec:.3f}  "
+                      f"answerable refused {fr:.3f}")
     index = charter.retriever.index
     names = list(index.catalog.documents) + list(index.catalog.authors)
     flagged = [n for n in names if missing_titles(f"What does the {n} say about accountability?",
                                                   index.corpus_text, index.statement_names)]
-    print(f"{'stored names taken for absent texts':<34} {len(flagged):>4}/{len(names):<4}")
+    print(f"\nstored names taken for absent texts: {len(flagged)}/{len(names)}")
     for n in flagged:
         print(f"    flagged: {n}")
 
 
 if __name__ == "__main__":
     main()
+

@@ -30,7 +30,8 @@ class Citation:
     defined here once.  Keyword-only, so the classes that extend it keep their
     own required fields first (``Statement(text=...)``, ``Passage(id=...)``)."""
 
-    author: str | None = None
+    author: str | None = None  # the organisation that issued the text (a publisher, or the file's folder)
+    authors: str | None = None  # the people who wrote it, "; "-separated (a paper's byline); never an organisation
     document: str | None = None
     date: str | None = None  # ISO: YYYY-MM-DD, YYYY-MM or YYYY
     date_text: str | None = None  # the date as written in the source
@@ -47,8 +48,13 @@ class Citation:
         return int(self.date[:4]) if self.date and self.date[:4].isdigit() else None
 
     def citation(self) -> str:
-        """Human citation: Author, *Document* (date), section, p. N. URL"""
-        parts = [self.author or "Unknown author"]
+        """Human citation: Organisation, *Document* (date), section, p. N. URL; a document
+        written by people leads with them ("He et al. (Org), *Paper*, 2025"), so a
+        person is never presented as an organisation, nor an organisation as its authors."""
+        who = self.author or "Unknown author"
+        if self.authors:
+            who = f"{self.people_short()} ({who})" if self.author else self.people_short()
+        parts = [who]
         if self.document:
             parts.append(f"*{self.document}*")
         if self.date or self.date_text:
@@ -61,6 +67,14 @@ class Citation:
         if self.url:
             text += f". {self.url}"
         return text
+
+
+    def people_short(self) -> str:
+        """The authors as a citation names them: "A", "A and B", or "A et al."."""
+        people = [p.strip() for p in (self.authors or "").split(";") if p.strip()]
+        if len(people) > 2:
+            return f"{people[0]} et al."
+        return " and ".join(people)
 
 
 #: the names of the citation fields, in order (for code that copies them generically)

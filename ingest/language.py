@@ -26,6 +26,10 @@ from core.text import cjk_script_counts, without_cjk
 
 CJK_WEIGHT = 3
 MIN_CONFIDENCE = 0.3
+# Below these, a text is too short to tell (callers inherit the document's language): "Privacy",
+# "Home | About" or "A.I." gave "?" and "pt" in `charter stats` (issue 12).
+MIN_LETTERS = 12
+MIN_CJK_CHARS = 2
 # Kana share of the CJK characters above which a text is Japanese (Chinese
 # text never has kana; Japanese prose has far more than this).
 KANA_SHARE_FOR_JA = 0.1
@@ -40,7 +44,9 @@ def detect_lang(text: str | None) -> str | None:
     if cjk == 0 and counts["other"] == 0:
         return None
     if cjk * CJK_WEIGHT >= counts["other"]:
-        return _cjk_language(counts)
+        return _cjk_language(counts) if cjk >= MIN_CJK_CHARS else None
+    if counts["other"] < MIN_LETTERS:
+        return None  # a tag or a two-word fragment: a statistical guess there is as often wrong ("pt") as not
     return _model_language(_without_cjk(text))
 
 

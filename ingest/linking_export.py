@@ -57,6 +57,7 @@ MAIN = "main"  # 原则: / Principle: (confirmed only when an author follows)
 AUTHOR = "author"  # 作者: / the Published by line after a main line
 PUBLISHED_BY = "published_by"  # not yet known: related or author
 PUBLISHER = "publisher"  # older layout, attribution before the text
+CUT_OFF = "cut_off"  # an attribution a listing page cut short ("Published by Org in Some Doc…")
 
 # ---------------------------------------------------------------- patterns
 _MONTH = (
@@ -86,6 +87,8 @@ _PAREN_HEADING_RE = re.compile(r"^[(（][^()（）]{1,60}[)）]$")
 _SENTENCE_END_RE = re.compile(r"[.!?。！？]$")
 _HEADING_END_RE = re.compile(r"[.!?。！？;；:：,，、…\"”’]$")
 _WORD_RE = re.compile(r"[A-Za-z]+")
+_ATTRIBUTION_START_RE = re.compile(r"^(?:Published [Bb]y\s|由\s|(?:原则|Principle|作者|Publisher|发布者)\s*[:：])")
+_CUT_END_RE = re.compile(r"(?:…|\.\.\.|\s(?:in|by)|\s在)\s*$")
 
 _FURNITURE = frozenset({
     "related principles", "相关原则", "principles", "原则", "原则列表",
@@ -94,6 +97,8 @@ _FURNITURE = frozenset({
 _MAX_HEADING_CHARS = 80
 _MAX_HEADING_WORDS = 12
 _MAX_ZH_DATE_CHARS = 40
+_MAX_TITLE_CHARS = 200  # a heading paragraph that ends in a full stop is still a heading (the site's layout)
+_MAX_TITLE_WORDS = 30
 
 # Words that make a phrase look like an organisation / a document title; used
 # to choose where "Published by <ORG> in <DOCUMENT>" splits.
@@ -173,13 +178,24 @@ def looks_like_export(text: str) -> bool:
     in …, <date>``) suffices, weaker shapes must appear at least twice.
     """
     strong = weak = 0
-    for line in _resolve_context(_classify_lines(text)):
+    lines = _resolve_context(_classify_lines(text))
+    if _is_single_publisher_page(lines):
+        return True
+    for line in lines:
         if line.kind == MAIN or (line.kind == RELATED and (
                 line.fields.get("zh") or line.fields.get("date"))):
             strong += 1
         elif line.kind in (RELATED, PUBLISHER, AUTHOR) and not line.fields.get("main_line"):
             weak += 1  # a lone "作者：…" or "Publisher: …" also occurs in prose
     return strong >= 1 or weak >= 2
+
+
+def _is_single_publisher_page(lines: list[_Line]) -> bool:
+    """A page holding one statement in the older layout: a heading as its first line, then
+    ``Publisher: ORG``, then text (blank lines between or not)."""
+    shown = [line for line in lines if line.kind != BLANK]
+    return (len(shown) >= 3 and shown[1].kind == PUBLISHER and shown[2].kind == TEXT
+            and (shown[0].kind == HEADING or (shown[0].kind == TEXT and _is_heading_like(shown[0].raw))))
 
 
 def parse_export(text: str, source: str) -> ParseResult:
@@ -256,7 +272,7 @@ def _classify_line(number: int, raw: str) -> _Line:
         return _Line(number, raw, BLANK)
     if _normalise_furniture(s) in _FURNITURE:
         return _Line(number, raw, FURNITURE)
-    for parse in (_parse_related_zh, _parse_main, _parse_author_zh,
+    for parse in (_parse_cut_off, _parse_related_zh, _parse_main, _parse_author_zh,
                   _parse_published_by, _parse_publisher, _parse_heading):
         line = parse(number, raw, s)
         if line is not None:
@@ -266,6 +282,17 @@ def _classify_line(number: int, raw: str) -> _Line:
 
 def _normalise_furniture(s: str) -> str:
     return s.lower().rstrip(":：").strip()
+
+
+def _parse_cut_off(number: int, raw: str, s: str) -> _Line | None:
+    """An attribution line that stops short: ends in an ellipsis or a dangling "in"/"在", or a
+    Chinese ``由 … 在 …`` without its closing 发表.  Its statement cannot be cited; it is skipped."""
+    if not _ATTRIBUTION_START_RE.match(s):
+        return None
+    zh_open = s.startswith("由") and " 在 " in s and "发表" not in s
+    if _CUT_END_RE.search(s) or zh_open:
+        return _Line(number, raw, CUT_OFF)
+    return None
 
 
 def _parse_related_zh(number: int, raw: str, s: str) -> _Line | None:
@@ -424,6 +451,8 @@ def _items_for(line: _Line, main_lines: dict[int, _Line]) -> list[_Item]:
         return [_Attribution(line.number, line.fields["author"])]
     if line.kind == PUBLISHER:
         return [(PUBLISHER, _Attribution(line.number, line.fields["author"]))]
+    if line.kind == CUT_OFF:
+        return [(CUT_OFF, _Attribution(line.number, None))]
     return []  # blank lines, and author lines already merged into their main line
 
 
@@ -476,6 +505,8 @@ class _Assembler:
             self.pending.append(item)
         elif isinstance(item, _Attribution):
             self._attribution(item)
+        elif isinstance(item, tuple) and item[0] == CUT_OFF:
+            self._cut_off(item[1])
         elif isinstance(item, tuple):
             self._publisher(item[1])
         else:  # furniture: a hard boundary between statements
@@ -497,6 +528,15 @@ class _Assembler:
             self._warn(attribution.line, "attribution has no text before it; skipped")
             return
         self._emit(attribution, claimed)
+
+    def _cut_off(self, attribution: _Attribution) -> None:
+        """A cut-off attribution takes its text like any other, and both are skipped with a warning:
+        a statement without its organisation, document and date would be a fragment record."""
+        claimed, rest = _claim_tail(self.pending)
+        self.pending = []
+        self._close_publisher(rest)
+        what = f"; statement skipped: {_preview(claimed[-1].text)!r}" if claimed else ""
+        self._warn(attribution.line, f"attribution is cut off (incomplete line){what}")
 
     def _publisher(self, attribution: _Attribution) -> None:
         """``Publisher:`` opens a statement whose text follows; a heading
@@ -546,9 +586,20 @@ def _claim_tail(blocks: list[_Block]) -> tuple[list[_Block], list[_Block]]:
     start = len(blocks) - 1
     if start > 0 and _is_pair_partner(blocks[start - 1], blocks[start]):
         start -= 1
-    if start > 0 and _is_heading_block(blocks[start - 1]):
+    if start > 0 and (_is_heading_block(blocks[start - 1])
+                      or (start == 1 and _is_title_paragraph(blocks[0], blocks[1:]))):
         return [_as_heading(blocks[start - 1])] + blocks[start:], blocks[:start - 1]
     return blocks[start:], blocks[:start]
+
+
+def _is_title_paragraph(first: _Block, rest: list[_Block]) -> bool:
+    """The site's layout: a heading paragraph, a blank line, the text, the attribution.  A first
+    paragraph is that heading, however it is punctuated ("1. Be transparent."), when it is one line
+    and much shorter than the text under it; a lost paragraph of text is as long as its neighbours."""
+    text = first.text
+    body = sum(len(b.text) for b in rest)
+    return ("\n" not in text and len(text) <= _MAX_TITLE_CHARS and len(text.split()) <= _MAX_TITLE_WORDS
+            and len(text) * 2 <= body)
 
 
 def _is_pair_partner(first: _Block, second: _Block) -> bool:
@@ -584,8 +635,10 @@ def _claim_heading(blocks: list[_Block], publisher_open: bool
 
 def _statement(attribution: _Attribution, blocks: list[_Block], source: str) -> Statement:
     """Build the finalized record from an attribution and its blocks."""
-    section = blocks[0].section if blocks[0].is_heading else None
-    body = [b for b in blocks if not b.is_heading] or blocks[:1]
+    body = [b for b in blocks if not b.is_heading]
+    # a heading standing alone is the statement's text, not also its section
+    section = blocks[0].section if blocks[0].is_heading and body else None
+    body = body or blocks[:1]
     text = "\n".join(b.text for b in body)
     date, date_text = parse_date(attribution.date_text)
     return Statement(

@@ -20,6 +20,8 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _THEMATIC = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
+_HTML_ONLY = re.compile(r"^\s*(?:<[/!]?[A-Za-z][^<>]*>\s*)+$")  # a line of nothing but HTML tags
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 
 
 def load_markdown(path: Path) -> ParseResult:
@@ -62,8 +64,8 @@ def line_blocks(lines: list[str], start: int, markdown: bool) -> list[Block]:
         if markdown and (match := _FENCE.match(line)):
             flush()
             fence = (match.group(1), number + 1, [])
-        elif not line.strip() or (markdown and _COMMENT.match(line)):
-            flush()
+        elif not line.strip() or (markdown and (_COMMENT.match(line) or _HTML_ONLY.match(line))):
+            flush()  # raw HTML lines (<div align="center">, <img ...>) are layout, not text
         elif heading := _atx_heading(line, number, markdown):
             flush()
             blocks.append(heading)
@@ -108,6 +110,7 @@ _INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),  # *italic*
     (re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"), r"\1"),  # _italic_
     (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),  # strikethrough
+    (_HTML_TAG, ""),  # inline HTML tags (<b>, <a href=...>, <br/>): their text stays
 )
 
 

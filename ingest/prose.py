@@ -13,6 +13,7 @@ read as the author wrote them.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,19 @@ from ingest.record_mapping import normalise_date, statement_from_record
 # CJK ideographs, kana, Hangul and full-width punctuation (ranges: core.text)
 CJK = CJK_LETTERS + CJK_PUNCTUATION
 LIST_ITEM = re.compile(r"^\s*(?:[-*+•·]|\d{1,3}[.)]|[a-zA-Z][.)]|\(\w{1,4}\))\s+")
+
+
+MIN_WORDS = 3  # HTML and PDF: a paragraph under three words is a tag or a menu entry unless marked a heading
+
+
+def word_count(text: str) -> int:
+    """Words, where three CJK characters count as one (Chinese has no spaces)."""
+    cjk = sum(1 for ch in text if is_unspaced_cjk(ch))
+    return len(without_cjk_text(text).split()) + cjk // 3
+
+
+def without_cjk_text(text: str) -> str:
+    return "".join(" " if is_unspaced_cjk(ch) else ch for ch in text)
 
 
 @dataclass
@@ -107,9 +121,21 @@ def statements_from_blocks(
         issues.extend(found)
         if stmt is not None:
             statements.append(stmt)
+    inherit_language(statements)
     if not statements:
         issues.append(ParseIssue(source, None, "no paragraphs of text found"))
     return ParseResult(statements, issues)
+
+
+def inherit_language(statements: list[Statement]) -> None:
+    """A paragraph too short to tell its language takes the document's (its most common one)."""
+    counts = Counter(s.lang for s in statements if s.lang)
+    if not counts:
+        return
+    main = counts.most_common(1)[0][0]
+    for stmt in statements:
+        if stmt.lang is None:
+            stmt.lang = main
 
 
 def _document_title(blocks: list[Block], meta: Meta) -> str | None:

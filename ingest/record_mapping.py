@@ -17,7 +17,7 @@ from typing import Any
 
 from core.model import ParseIssue, ParseResult, Statement
 
-_TEXT_FIELDS = ("author", "document", "section", "url", "lang", "date_text")
+_TEXT_FIELDS = ("author", "authors", "document", "section", "url", "lang", "date_text")
 _KNOWN = frozenset({"text", "id", "date", "page", "extra", *_TEXT_FIELDS})
 
 

@@ -27,11 +27,19 @@ import numpy as np
 import pytest
 
 from assistant.index.embedders import CharterEmbeddings, make_embedder, make_second_embedder
+from assistant.index.embedders.cache import CachedEmbeddings, shipped_caches
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SEED_NAME = "ai-safety-statements.linking-ai-principles.zh.txt"
+WAIE_NAME = "waie_statements.jsonl"  # the Worldwide AI Ethics statements shipped in corpus/ (CC BY-NC 4.0)
+
+
+def waie_records() -> list[dict[str, Any]]:
+    """The WAIE statements of the default corpus, read straight from the file."""
+    lines = (REPO / "corpus" / WAIE_NAME).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 # ---------------------------------------------------------------------------- embedders
@@ -80,7 +88,10 @@ def recording_embedders(_embedder_pool) -> Callable[[Settings], tuple[RecordingE
     def wrap(model: CharterEmbeddings | None) -> RecordingEmbedder | None:
         if model is None:
             return None
-        inner, cache = _embedder_pool.setdefault(model.model_id, (model, {}))
+        if model.model_id not in _embedder_pool:  # the vectors shipped with corpus/ first, read-only
+            shipped = shipped_caches(model.model_id, [REPO / "corpus"])
+            _embedder_pool[model.model_id] = (CachedEmbeddings(model, shipped), {})
+        inner, cache = _embedder_pool[model.model_id]
         return RecordingEmbedder(inner, cache)
 
     def make(settings: Settings):
@@ -165,14 +176,16 @@ SEEDS = [
 ]
 
 
-def assert_seed_statements(store, seed_file: Path) -> None:
-    """The store holds exactly the six seed statements, each with its exact
-    citation, its verbatim text (the whole line the file gives at ``line``) and
-    its source file."""
-    statements = stored_statements(store)
+def assert_seed_statements(store, seed_file: Path, *, others: int = 0) -> None:
+    """The store holds exactly the six seed statements (plus exactly ``others``
+    statements from other files), each with its exact citation, its verbatim
+    text (the whole line the file gives at ``line``) and its source file."""
+    everything = stored_statements(store)
+    statements = {sid: m for sid, m in everything.items() if m["source"] == str(seed_file.resolve())}
+    assert len(everything) - len(statements) == others
     lines = seed_file.read_text(encoding="utf-8").splitlines()
     assert len(statements) == len(SEEDS), sorted(f"{m.get('source')}: {m.get('author')}: {m['text'][:30]}"
-                                                 for m in statements.values())
+                                                 for m in everything.values())
     for start, *citation in SEEDS:
         found = [m for m in statements.values() if m["text"].startswith(start)]
         assert len(found) == 1, f"{start!r}: {len(found)} stored statements"
@@ -207,8 +220,9 @@ class SeededStore:
 
 @pytest.fixture(scope="session")
 def seeded_store(tmp_path_factory, recording_embedders, default_corpus) -> SeededStore:
-    """An embedded store with the default corpus ingested once (default models).
-    Read-only: tests that write must build their own store."""
+    """An embedded store with the default corpus ingested once (default models): the
+    seed statements and the WAIE statements, whose vectors come from the cache shipped
+    in corpus/.embeddings.  Read-only: tests that write must build their own store."""
     from assistant.index.store import Store
     from assistant.index.sync import ingest
 
@@ -216,6 +230,20 @@ def seeded_store(tmp_path_factory, recording_embedders, default_corpus) -> Seede
     main, second = recording_embedders(settings)
     store = Store(settings, main, second)
     report = ingest(store, [default_corpus], progress=False)
+    return SeededStore(settings, store, report, default_corpus)
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory, recording_embedders, default_corpus) -> SeededStore:
+    """An embedded store with only the six seed statements of corpus/, for tests
+    about them (counts, years, organisations).  Read-only, like ``seeded_store``."""
+    from assistant.index.store import Store
+    from assistant.index.sync import ingest
+
+    settings = Settings(store=tmp_path_factory.mktemp("seeds") / "store", llm_backend="none")
+    main, second = recording_embedders(settings)
+    store = Store(settings, main, second)
+    report = ingest(store, [default_corpus / SEED_NAME], progress=False)
     return SeededStore(settings, store, report, default_corpus)
 
 

@@ -22,7 +22,7 @@ from ui.chat import MODES, ChatHandlers
 from ui.runtime import Runtime
 from ui.session import Conversation
 from ui.settings_view import settings_html
-from ui.theme import CSS, make_theme
+from ui.theme import CSS, SCROLL_JS, make_theme
 from ui.upload import FILE_TYPES, add_files
 from ui.widgets import (
     CatalogWidgets,
@@ -103,7 +103,7 @@ def _chat_tab(runtime: Runtime) -> dict[str, Any]:
             _filters(runtime, w)
             w["chatbot"] = gr.Chatbot(
                 label="Conversation", elem_id="charter-chat", height=520, buttons=["copy", "copy_all"],
-                latex_delimiters=[], sanitize_html=True, allow_tags=False, feedback_options=None,
+                autoscroll=False, latex_delimiters=[], sanitize_html=True, allow_tags=False, feedback_options=None,
                 placeholder="Answers appear here, each quote followed by its source number [n].",
             )
             with gr.Row():
@@ -247,7 +247,8 @@ def auth_pair(settings) -> tuple[str, str] | None:
 
 def launch_options() -> dict[str, Any]:
     """Look and limits of the page, for ``Blocks.launch`` (Gradio 6 takes them there)."""
-    return {"theme": make_theme(), "css": CSS, "footer_links": ["api"], "max_file_size": "100mb", "show_error": False,
+    return {"theme": make_theme(), "css": CSS, "head": SCROLL_JS,
+            "footer_links": ["api"], "max_file_size": "100mb", "show_error": False,
             "ssr_mode": False, "pwa": False, "mcp_server": False}
 
 

@@ -37,10 +37,40 @@ def short_name(name: str, limit: int = 48) -> str:
     return head if len(head) <= limit else head[: limit - 1].rstrip() + "…"
 
 
+# words that make a name an organisation's (a person's name has none of them)
+_ORG_WORDS = re.compile(
+    r"\b(office|government|ministry|minister|department|council|commission|committee|parliament|assembly|"
+    r"agency|authority|board|bureau|administration|association|institute|institution|university|college|"
+    r"academy|school|foundation|society|federation|union|alliance|partnership|network|forum|group|center|"
+    r"centre|lab|labs|laboratory|initiative|organi[sz]ation|corporation|company|inc|ltd|llc|gmbh|co|"
+    r"international|national|global|world|united|nations|republic|kingdom|state|states|city|federal|"
+    r"ai|data|digital|technology|technologies|tech|research|ethics|dialogues?|project|consortium|"
+    r"declaration|conference|summit|regulator|bank|fund|team|body|bodies)\b", re.IGNORECASE)
+_ORG_CJK = re.compile(r"(部|局|委|会|院|所|办|署|厅|中心|政府|公司|集团|大学|学会|协会|联盟|机构|组织|论坛)")
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_PERSON_PART = re.compile(r"^(?:[A-Z][\w'’.-]*\.?\s+){1,3}[A-Z][\w'’-]+$")
+
+
+def is_person_name(name: str) -> bool:
+    """A name that looks like one or more people's ("Yichen He", "A. Smith and B. Jones", "Li Wei et al.")
+    rather than an organisation's: no organisation word, no acronym, every part two to four capitalised words
+    (Latin) or two to four Han characters.  Doubtful names count as people: a "Start here" question
+    passes over an organisation rather than risk putting a person's name in a question."""
+    text = name.strip()
+    if not text or _ORG_WORDS.search(text) or _ACRONYM.search(text) or _ORG_CJK.search(text):
+        return False
+    if re.fullmatch(r"[\u4e00-\u9fff·]{2,4}", text):
+        return True
+    parts = [p for p in re.split(r"\s*(?:,|;|&|\band\b|\bet al\.?)\s*", text) if p.strip()]
+    return bool(parts) and all(_PERSON_PART.match(p.strip()) for p in parts)
+
+
 def start_examples(catalog: Catalog) -> list[Example]:
-    """Up to five steps from the most frequent organisations, documents and years."""
-    authors = [a for a, _ in catalog.authors.most_common() if a and a != "Unknown"]
-    known = {d for a, docs in catalog.documents_by_author.items() if a != "Unknown" for d in docs}
+    """Up to five steps from the most frequent organisations, documents and years (never from a person's name:
+    a PDF's author field often names its writers, and "What does Yichen He call on governments to do?" is
+    no question for a newcomer)."""
+    authors = [a for a, _ in catalog.authors.most_common() if a and a != "Unknown" and not is_person_name(a)]
+    known = {d for a, docs in catalog.documents_by_author.items() if a in authors for d in docs}
     documents = [d for d, _ in catalog.documents.most_common() if d and d in known]
     years = sorted((y for y in catalog.years if y.isdigit()), reverse=True)
     out: list[Example] = []

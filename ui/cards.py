@@ -99,7 +99,8 @@ def linked_markdown(text: str, turn: int, known: set[int]) -> str:
 
 def answer_message(answer: Answer, turn: int) -> str:
     """The chat bubble of one (possibly partial) answer."""
-    parts: list[str] = []
+    # an empty marker at the start of the bubble: the page scrolls a new answer's start into view (theme.py)
+    parts: list[str] = [f'<span class="charter-answer-top charter-turn-{turn}"></span>']
     if answer.notice:
         parts.append("> ⚠ " + markdown_text(answer.notice))
     parts.append(linked_markdown(answer.text, turn, {s.n for s in answer.sources}))

@@ -88,10 +88,16 @@ def config(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: one JSON record per line.")
 @click.option("--rebuild", is_flag=True, help="Drop the collection first (e.g. after changing the model).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before a large ingest (ingest_confirm_passages/_mb).")
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, dry_run: bool, as_json: bool, rebuild: bool,
-           quiet: bool) -> None:
-    """Parse statement files (default: the corpus/ folder) into the store."""
+           quiet: bool, yes: bool) -> None:
+    """Parse statement files (default: the corpus/ folder) into the store.
+
+    Each file is stored all or nothing; Ctrl-C keeps the files done, rolls back
+    the one in progress (exit code 130), and a re-run goes on with the rest."""
+    from assistant.service import IngestInterrupted, IngestLocked
+
     settings: Settings = ctx.obj["settings"]
     targets = list(paths) or [settings.store.corpus]
     if dry_run:
@@ -100,11 +106,46 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, dry_run: bo
     charter = _charter(ctx)
     if rebuild:  # before the store is opened: it may hold another model's vectors
         charter.drop_collections()
-    report = charter.ingest(targets, prune=prune, progress=not quiet)
+    refused: list[str] = []
+
+    def confirm(plan: Any) -> bool:
+        click.echo(plan.describe())
+        large = plan.large_files(settings.store.ingest_confirm_passages, settings.store.ingest_confirm_mb * 1e6)
+        if not large or yes:
+            return True
+        click.echo(f"past the limits (ingest_confirm_passages = {settings.store.ingest_confirm_passages}, "
+                   f"ingest_confirm_mb = {settings.store.ingest_confirm_mb:g}):")
+        for line in large:
+            click.echo(f"  {line}")
+        if not sys.stdin.isatty():
+            refused.append("no terminal to ask whether to go ahead: run again with --yes to ingest these files")
+            return False
+        if click.confirm("Embed them now?", default=False):
+            return True
+        refused.append("not confirmed: nothing was ingested")
+        return False
+
+    def on_file(index: int, total: int, file: Any) -> None:
+        click.echo(f"[{index}/{total}] {file.path}: {file.statements} statements, {len(file.records)} passages to "
+                   "embed", err=True)
+
+    try:
+        report = charter.ingest(targets, prune=prune, progress=not quiet, confirm=confirm, on_file=on_file,
+                                on_wait=lambda message: click.echo(message, err=True))
+    except IngestLocked as err:
+        _fail(f"{err}; try again when it has finished (or set ingest_lock_wait to wait longer)", code=3)
+    except IngestInterrupted as stop:
+        click.echo(stop.summary(), err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("interrupted before anything was written: the store is as it was", err=True)
+        sys.exit(130)
     for line in report.warnings:
         click.echo(line, err=True)
     for line in report.errors:
         click.echo(line, err=True)
+    if report.cancelled:
+        _fail(refused[0] if refused else "nothing was ingested", code=2)
     click.echo(report.summary())
     sys.exit(0 if report.ok else 1)
 
@@ -191,21 +232,43 @@ def search(ctx, query, k, author, document, since, until, lang, as_json) -> None
         click.echo("")
 
 
+def _read_history(path: Path) -> list[dict[str, str]]:
+    """The conversation of ``--history``: a JSON list of ``{"role", "content"}`` messages; a bad file is
+    refused with its name (and line) rather than silently asked without context."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        _fail(f"{path}:{err.lineno}: not valid JSON ({err.msg})")
+    except (OSError, UnicodeDecodeError) as err:
+        _fail(f"{path}: cannot read the history file ({err})")
+    if not isinstance(data, list):
+        _fail(f"{path}: the history must be a JSON list of {{\"role\", \"content\"}} messages")
+    for n, message in enumerate(data, 1):
+        if not (isinstance(message, dict) and message.get("role") in ("user", "assistant")
+                and isinstance(message.get("content"), str)):
+            _fail(f"{path}: message {n} needs \"role\" (user or assistant) and a text \"content\"")
+    return [{"role": m["role"], "content": m["content"]} for m in data]
+
+
 @main.command()
 @click.argument("question")
 @click.option("--mode", type=click.Choice(["ask", "summary", "compare"]), default="ask")
 @click.option("--target", "targets", multiple=True, help="compare: an organisation or document (twice or more).")
 @click.option("-k", "k", type=int, default=None)
 @filter_options
+@click.option("--history", "history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="JSON file of the conversation so far: [{\"role\": \"user\"|\"assistant\", "
+                                 "\"content\": ...}, ...] (what the API's `history` takes), to ask a follow-up.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def ask(ctx, question, mode, targets, k, author, document, since, until, lang, as_json) -> None:
+def ask(ctx, question, mode, targets, k, author, document, since, until, lang, history_file, as_json) -> None:
     """Answer QUESTION with verbatim quotes and numbered sources."""
+    history = _read_history(history_file) if history_file else None
     charter = _charter(ctx)
     filters = _filters(author, document, since, until, lang)
     final = None
     shown = ""  # streamed text already printed
-    for update in charter.stream(question, mode=mode, filters=filters, k=k, targets=list(targets)):
+    for update in charter.stream(question, history, mode=mode, filters=filters, k=k, targets=list(targets)):
         final = update
         # print what an LLM adds; a partial text the verifier rewrote waits for the final answer
         if not as_json and not update.done and update.text.startswith(shown):

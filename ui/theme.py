@@ -17,6 +17,7 @@ def make_theme() -> gr.themes.Base:
 
 
 CSS = """
+#charter-chat .bubble-wrap { margin-top: 2.4rem; height: calc(100% - 2.4rem); padding-top: .4rem; }
 #charter-header h1 { margin: 0; font-size: 1.6rem; }
 #charter-header p { margin: 0.15rem 0 0; opacity: 0.8; }
 .charter-statusline {
@@ -78,4 +79,37 @@ details.charter-turn > summary { cursor: pointer; margin: .6rem 0; font-weight: 
   font-variant-numeric: tabular-nums; opacity: .75;
 }
 .charter-settings td { padding: .15rem .8rem .15rem 0; vertical-align: top; }
+"""
+
+
+# The chat shows each new answer from its start.  Gradio's autoscroll (off in app.py) keeps the chat box at the
+# end of the newest message, so a long answer opened on its last quote, its lead and first quotes scrolled away.
+# Each answer bubble starts with an empty ``charter-answer-top charter-turn-N`` marker (cards.answer_message);
+# when a marker of a new turn appears, the chat box scrolls to put the question above it at the top, once.
+SCROLL_JS = """
+<script>
+(() => {
+  let shown = null;
+  const place = () => {
+    const chat = document.getElementById("charter-chat");
+    if (!chat) return;
+    const marks = chat.querySelectorAll(".charter-answer-top");
+    if (!marks.length) { shown = null; return; }
+    const mark = marks[marks.length - 1];
+    const turn = [...mark.classList].find((c) => c.startsWith("charter-turn-"));
+    if (!turn || turn === shown) return;
+    shown = turn;
+    const box = chat.querySelector(".bubble-wrap");
+    if (!box) return;
+    const rows = chat.querySelectorAll(".message-row");
+    const bubble = mark.closest(".message-row");
+    const index = [...rows].indexOf(bubble);
+    const top = index > 0 ? rows[index - 1] : (bubble || mark);
+    const offset = top.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    box.scrollTop += offset - 8;
+  };
+  new MutationObserver(() => requestAnimationFrame(place)).observe(document.documentElement,
+    { childList: true, subtree: true });
+})();
+</script>
 """

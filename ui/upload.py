@@ -3,6 +3,7 @@ progress and messages as ``charter ingest``."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,22 +15,41 @@ from ui.runtime import Runtime
 FILE_TYPES = sorted(SUPPORTED_SUFFIXES)
 
 
-def report_text(report: Any, names: list[str]) -> str:
-    """The ingest report as `charter ingest` prints it: summary, then each warning and error.
+def report_text(report: Any, paths: list[Path]) -> str:
+    """What happened to each uploaded file: the ones added, and the ones that failed with why.
 
-    Gradio stores uploads under random temporary folders; the messages name
-    the uploaded file instead, which is what the user knows.
+    Ingest errors name their file (``path:line: error: message``); a file no error names was added.  Gradio
+    keeps uploads under random temporary folders, so messages name the file as the user knows it.
     """
-    lines = [("OK" if report.ok else "Finished with errors") + f": {', '.join(names)}", report.summary()]
-    issues = [f"warning: {w}" if ": warning:" not in w else w for w in report.warnings]
-    issues += [f"error: {e}" if ": error:" not in e else e for e in report.errors]
-    if issues:
-        lines += ["", *issues]
-    return "\n".join(lines)
-
-
-def _display_names(paths: list[Path]) -> list[str]:
-    return [p.name for p in paths]
+    reasons: dict[Path, list[str]] = {p: [] for p in paths}
+    unplaced: list[str] = []
+    for error in report.errors:
+        owner = next(((p, shown) for p in paths for shown in (str(p.resolve()), str(p)) if error.startswith(shown)),
+                     None)
+        if owner is None:
+            unplaced.append(error)
+        else:
+            reason = error[len(owner[1]):].lstrip(":").replace(" error: ", " ", 1).strip()
+            reason = re.sub(r"^(\d+):\s*", r"line \1: ", reason)
+            reasons[owner[0]].append(reason or "could not be read")
+    partial = {p for p in paths if str(p) in report.partial_files or str(p.resolve()) in report.partial_files}
+    failed = [p for p in paths if reasons[p] and p not in partial]
+    added = [p for p in paths if not reasons[p] or p in partial]
+    lines = []
+    if added and not report.cancelled:
+        s = "" if report.added == 1 else "s"
+        counts = f"{report.added} new statement{s}, {report.updated} updated, {report.unchanged} already stored"
+        lines.append(f"Added: {', '.join(p.name for p in added)} ({counts}).")
+    for p in paths:
+        if p in partial and reasons[p]:  # read, but some of its records were not: say which and why
+            lines.append(f"Added in part: {p.name} — error at {'; '.join(reasons[p])}")
+    for p in failed:
+        lines.append(f"Not added: {p.name} — error at {'; '.join(reasons[p])}")
+    lines += [f"Error: {e}" for e in unplaced]
+    if report.warnings:
+        lines.append(f"({len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}: "
+                     "`charter ingest` on the same files lists them.)")
+    return "\n".join(lines) or "Nothing was added."
 
 
 def _shorten(text: str, paths: list[Path]) -> str:
@@ -46,13 +66,22 @@ def add_files(runtime: Runtime, files: list[str] | None, progress: gr.Progress) 
     if not runtime.wait_ready(timeout=600):
         return "Charter is still starting; try again in a moment."
     paths = [Path(f) for f in files]
+    limit = runtime.charter.settings.ui.upload_max_mb
+    too_big = [p for p in paths if p.stat().st_size > limit * 1e6]
+    if too_big:
+        names = ", ".join(f"{p.name} ({p.stat().st_size / 1e6:.1f} MB)" for p in too_big)
+        return f"Not added: {names} over the upload limit of {limit:g} MB (setting upload_max_mb)."
     progress(0, desc="Reading files…")
 
     def on_progress(done: int, total: int) -> None:
         progress((done, total), desc="Embedding passages", unit="passages")
 
-    try:
-        report = runtime.charter.ingest(paths, on_progress=on_progress, progress=False)
+    from assistant.service import IngestLocked
+
+    try:  # the same all-or-nothing path as `charter ingest`, without a question and without waiting
+        report = runtime.charter.ingest(paths, on_progress=on_progress, progress=False, lock_wait=0)
+    except IngestLocked as err:
+        return f"Not added: another ingest is writing to the store ({err.holder}). Try again when it has finished."
     except Exception as err:  # noqa: BLE001 - e.g. a store built with another model: say why
         return f"Could not ingest: {type(err).__name__}: {_shorten(str(err), paths)}"
-    return _shorten(report_text(report, _display_names(paths)), paths)
+    return _shorten(report_text(report, paths), paths)

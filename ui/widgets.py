@@ -75,7 +75,7 @@ def _years(catalog) -> list[str]:
 def refresh(runtime: Runtime, w: CatalogWidgets) -> dict[Any, Any]:
     """Updates keyed by component: only the status line until the store is ready,
     then every choice list, the examples and the browser (and the timer stops)."""
-    if not runtime.ready.is_set():
+    if not runtime.ready.is_set() or runtime.filling:  # filling: the rest of the default corpus is going in
         return {w.status: status_html(runtime.status)}
     if runtime.status.phase != "ready":
         return {w.status: status_html(runtime.status), w.timer: gr.Timer(active=False)}

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.answer.followup import rewrite
-from assistant.answer.offline import Scorer, compose
+from assistant.answer.offline import compose
+from assistant.answer.select import Embed
 from assistant.retrieval.retriever import Retriever, SearchResult
 from assistant.settings import Settings
 from core.model import Answer, Filters, Mode, Passage
@@ -61,8 +62,10 @@ class Answerer:
         filters: Filters | None = None,
         k: int | None = None,
         targets: list[str] | None = None,
+        offline: bool = False,
     ) -> Iterator[Answer]:
-        """Partial answers (``done=False``) while an LLM writes, then the final one."""
+        """Partial answers (``done=False``) while an LLM writes, then the final one
+        (``offline``: the quote answer even when an LLM is configured, as ``charter eval`` measures it)."""
         query = self._standalone(question, history)
         k = k or self.settings.k_for(mode)
         if mode == "compare" and targets and len(targets) >= 2:
@@ -71,8 +74,8 @@ class Answerer:
             by_target, mode = None, ("ask" if mode == "compare" else mode)
             result = self.retriever.search(query, k=k, filters=filters)
             passages = result.passages
-        notice = None
-        if self.llm is not None and passages and not result.abstain:
+        notice = result.reason if result.reason and not result.abstain else None  # e.g. "Partly covered: ..."
+        if not offline and self.llm is not None and passages and not result.abstain:
             from assistant.answer.backends import LLMError
 
             try:
@@ -83,7 +86,7 @@ class Answerer:
                 return
             except LLMError as err:
                 notice = f"The LLM could not answer ({err.reason}); showing the offline quote answer instead."
-        answer = compose(question, passages, mode=mode, scorer=self._scorer(query),
+        answer = compose(question, passages, mode=mode, embed=self._embed(query),
                          abstain_reason=result.reason if result.abstain else None, targets=by_target, notice=notice)
         answer.standalone_query = query
         yield answer
@@ -128,12 +131,11 @@ class Answerer:
                               reason=None if merged else "No passage from these targets.")
         return by_target, merged, result
 
-    def _scorer(self, query: str) -> Scorer:
-        """Scores sentences against the query, with the fastest embedder at hand."""
+    def _embed(self, query: str) -> Embed:
+        """Embeds the query and the passages' sentences, with the fastest embedder at hand."""
         embedder = self.retriever.store.second or self.retriever.store.embedder
 
-        def score(sentences: list[str]) -> np.ndarray:
-            q = embedder.embed_array([query], is_query=True)[0]
-            return embedder.embed_array(sentences, is_query=False) @ q
+        def embed(sentences: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            return embedder.embed_array([query], is_query=True)[0], embedder.embed_array(sentences, is_query=False)
 
-        return score
+        return embed

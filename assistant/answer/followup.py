@@ -4,7 +4,8 @@ searched on its own, without an LLM.
 The rule: an elliptical follow-up keeps the topic of the previous question but
 not its named subjects, which the follow-up replaces.  "What do the IDAIS
 statements ask governments to do?" then "And China?" becomes "And China? —
-What do the statements ask governments to do?".
+What do the statements ask governments to do?"; a further "那中国呢？" continues
+the same standalone question.
 """
 
 from __future__ import annotations
@@ -41,9 +42,20 @@ def _topic(previous: str) -> str:
     return re.sub(r"\s+", " ", f"{head} {rest}").strip()
 
 
+def last_standalone(questions: list[str]) -> str | None:
+    """The latest question that stands on its own: a follow-up of a follow-up ("And China?" then
+    "那中国呢？") continues the topic of the question the first follow-up continued, not "And China?"."""
+    for question in reversed(questions):
+        if not needs_context(question):
+            return question
+    return questions[0] if questions else None
+
+
 def rewrite(history: list[dict] | None, question: str) -> str:
     """A standalone query: the question itself, or the question plus the topic it continues."""
-    previous = [m["content"] for m in (history or []) if m.get("role") == "user" and str(m.get("content", "")).strip()]
-    if not previous or not needs_context(question):
+    previous = [str(m["content"]) for m in (history or [])
+                if m.get("role") == "user" and str(m.get("content", "")).strip()]
+    base = last_standalone(previous)
+    if base is None or not needs_context(question):
         return question
-    return f"{question.strip()} — {_topic(str(previous[-1]))}"
+    return f"{question.strip()} — {_topic(base)}"

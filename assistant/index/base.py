@@ -5,11 +5,18 @@ server); ``tests/integration/test_store_contract.py`` is the suite every
 implementation must pass.  Filters arrive as ``core.model.Filters`` and each
 implementation translates them into its own query language in one place: no
 caller builds a store query, and none filters rows itself.
+
+Ingestion writes a file all or nothing through ``stage`` -> ``commit`` (or
+``discard_staged``), and starts with ``recover``: a store guarantees that any
+crash point leaves each statement's old or new version visible, never both and
+never neither, and that staged rows are never read (``store.py`` says how Chroma
+does it without transactions).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the protocol loads no model code
@@ -40,6 +47,10 @@ class Store(Protocol):
     def has_second_view(self) -> bool:
         """Whether the store keeps second-view vectors."""
 
+    @property
+    def lock_file(self) -> Path:
+        """The file whose lock serialises ingests into this store (``assistant.index.lock``)."""
+
     def count(self) -> int: ...
 
     def reset(self) -> None:
@@ -55,6 +66,20 @@ class Store(Protocol):
 
     def relocate(self, statements: list[Statement]) -> None:
         """Rewrite where stored statements were read (source, line, key), keeping their vectors."""
+
+    # ---- staged writes: one file all or nothing
+    def stage(self, records: list[PassageRecord]) -> None:
+        """Embed and write passages where no read sees them, until ``commit``."""
+
+    def commit(self, replaces: dict[str, list[str]], drop: list[str]) -> None:
+        """Make every staged statement visible, each replacing its stored version and the
+        statement ids ``replaces`` lists for it, then delete ``drop``."""
+
+    def discard_staged(self) -> None:
+        """Drop everything staged and not committed (the file rolled back)."""
+
+    def recover(self) -> str:
+        """Finish or discard what a dead run left staged; says which ("" when nothing)."""
 
     # ---- reads for ingestion
     def existing_ids(self, ids: list[str], *, second: bool = False) -> set[str]: ...

@@ -63,13 +63,27 @@ def _public_extra(st: Statement) -> dict[str, Any]:
     return {k: v for k, v in (st.extra or {}).items() if not k.startswith("_")}
 
 
+#: the citation fields the first stores fingerprinted, in that order (kept so their fingerprints stay valid)
+_FIRST_FINGERPRINTED = ("author", "document", "date", "date_text", "section", "url", "lang", "page")
+#: where a statement was read: a statement that only moved is not a changed one
+_LOCATION_FIELDS = frozenset({"source", "line"})
+
+
 def content_fingerprint(st: Statement) -> str:
     """Hash of everything stored about a statement except where it was read (file,
     line, key): a re-run compares it to tell an unchanged statement from one whose
-    text or metadata changed under the same id (sources may give their own ids)."""
+    text or metadata changed under the same id (sources may give their own ids).
+
+    A citation field added to the schema later (``authors``) is hashed too, as
+    ``name=value`` after the first ones and only when set, so statements stored
+    before it existed keep their fingerprints and are not embedded again."""
+    later = [
+        f"{name}={getattr(st, name)}" for name in CITATION_FIELDS
+        if name not in _FIRST_FINGERPRINTED and name not in _LOCATION_FIELDS and getattr(st, name) not in (None, "")
+    ]
     return stable_id(
-        st.text, st.author, st.document, st.date, st.date_text, st.section, st.url, st.lang, st.page,
-        json.dumps(_public_extra(st), ensure_ascii=False, sort_keys=True, default=str),
+        st.text, *(getattr(st, name) for name in _FIRST_FINGERPRINTED),
+        json.dumps(_public_extra(st), ensure_ascii=False, sort_keys=True, default=str), *later,
     )
 
 

@@ -93,6 +93,7 @@ class Catalog:
     languages: Counter
     documents_by_author: dict[str, Counter]
     embedding_model: str = ""
+    years_by_author: dict[str, Counter] = field(default_factory=dict)
 
     @classmethod
     def from_store(cls, store: Store) -> Catalog:
@@ -107,6 +108,7 @@ class Catalog:
         years: Counter[str] = Counter()
         languages: Counter[str] = Counter()
         by_author: dict[str, Counter[str]] = defaultdict(Counter)
+        years_by_author: dict[str, Counter[str]] = defaultdict(Counter)
         for p in passages:
             if p.statement_id in seen:
                 continue
@@ -117,8 +119,21 @@ class Catalog:
                 documents[p.document] += 1
                 by_author[author][p.document] += 1
             years[str(p.year) if p.year is not None else NO_DATE] += 1
+            years_by_author[author][str(p.year) if p.year is not None else NO_DATE] += 1
             languages[p.lang or UNKNOWN_LANG] += 1
-        return cls(len(seen), len(passages), authors, documents, years, languages, dict(by_author), embedding_model)
+        return cls(len(seen), len(passages), authors, documents, years, languages, dict(by_author), embedding_model,
+                   dict(years_by_author))
+
+    def absent_years(self, years: set[int], mentions: Mentions) -> list[str]:
+        """"ORG in YEAR" for a question that names years and organisations outright, when no statement of
+        those organisations carries any of those years (an undated statement could be of any year: then none)."""
+        named = sorted(mentions.authors - mentions.by_place)
+        if not years or not named:
+            return []
+        held = [self.years_by_author.get(a, Counter()) for a in named]
+        if any(NO_DATE in h or any(str(y) in h for y in years) for h in held):
+            return []
+        return [f"{' / '.join(named)} in {', '.join(map(str, sorted(years)))}"]
 
     def stats(self) -> dict[str, Any]:
         return {

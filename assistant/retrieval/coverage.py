@@ -1,19 +1,40 @@
-"""Does the corpus cover a question at all?
+"""Does the corpus hold the texts a question names?
 
-Two signals, because dense similarity alone cannot tell "about a topic the
-corpus discusses" from "about a specific text the corpus lacks": a question on
-fines under an act that is not in the store still lands close to statements on
-regulation.  So, besides a per-model similarity floor, a question that names a
-law, summit, declaration or similar text by a capitalised title, or a bill or
-standard by its code ("SB 1047"), is checked for that name in the stored names
-and texts.
+Dense similarity alone cannot tell "about a topic the corpus discusses" from
+"about a specific text the corpus lacks": a question on fines under an act that
+is not in the store still lands close to statements on regulation.  So what a
+question names is extracted and looked up in what the store holds:
+
+- a capitalised title ending in a word that names a text or an event ("AI
+  Basic Act", "Frontier Safety Framework", "AI Index Report");
+- a code of a bill, order or standard ("SB 1047", "NIST AI 600-1", "Bill C-27");
+- a Chinese 《title》 (the way Chinese writes every title of a law or document).
+
+A Latin title is held when one stored name (organisation + document) holds all
+its distinctive words, places aside ("EU High-Level Expert Group Ethics
+Guidelines" names the HLEG's guidelines, whose stored name lacks "EU"), or when
+the whole title stands in a stored text.  Unlike a looser rule that accepted
+the title's last two words anywhere in the corpus, this keeps "Frontier Safety
+Framework" absent although "safety framework" occurs in some statement.
+
+A Chinese title is held when it stands in a stored name or text, when jieba's
+distinctive words of it all stand in one stored name, or, for the Chinese name
+of a stored English document (《阿西洛马人工智能原则》 = "Asilomar AI
+Principles"), when the cross-lingual embedding of the title singles out one
+stored name (``names.py``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from assistant.retrieval.aliases import PLACES
 from core.text import fold_for_names as fold
+
+__all__ = ["Named", "check_titles", "fold", "missing_titles", "named_codes", "named_names", "named_titles",
+           "named_zh_titles", "unknown_names"]
 
 # the last word of a title that names a text or an event
 TITLE_HEADS = (
@@ -21,70 +42,193 @@ TITLE_HEADS = (
     "Treaty", "Summit", "Accord", "Pact", "Order", "Charter", "Agreement", "Protocol", "Resolution", "Code",
     "Framework", "Strategy", "Plan", "Principles", "Guidelines", "Recommendation", "Statement", "Initiative",
     "Compact", "Process", "Commitments", "Blueprint", "Roadmap", "Measures", "Provisions", "Rules",
+    "Report", "Standard", "Guidance", "Guide", "Profile", "Pledge", "Manifesto", "Letter", "Paper", "Norms",
+    "Policy", "Call", "Index", "Vision", "Oath", "Tenets", "Opinion", "Study",
 )
-_CAP = r"(?:[A-Z][\w\-’'.]*|AI)"
-_TITLE = re.compile(rf"((?:{_CAP}\s+)(?:(?:of|on|for|and|the|de|du)\s+)?(?:{_CAP}\s+)*(?:{'|'.join(TITLE_HEADS)}))\b")
-
+_CAP_WORD = re.compile(r"^(?:[A-Z][\w\-’'.&/]*|AI|[A-Z]{2,}[\w-]*)$")
+# joins inside one name ("Code of Practice on Disinformation"); "and" is left out: it mostly joins two names
+_JOINS = frozenset({"of", "on", "for", "the", "de", "du", "in", "la", "des", "&"})
+# capitalised words that are no part of a name: a date ends it ("the Paris AI Action Summit in February 2025")
+_NOT_NAMES = frozenset(
+    "January February March April May June July August September October November December Monday Tuesday "
+    "Wednesday Thursday Friday Saturday Sunday I".split()
+)
 
 _QUESTION_WORDS = frozenset(
     "Did Does Do Is Are Was Were What Which Who Whom Whose How Why When Where Can Could Should Would Will Has Have "
     "Had Under According In On For From Compare Contrast Describe Explain List Tell Show Give "
     "Summarise Summarize".split()
 )
-_CONNECTORS = frozenset({"the", "of", "on", "for", "and", "de", "du"})
-_GENERIC = _CONNECTORS | {"ai"}
+_CONNECTORS = frozenset({"the", "of", "on", "for", "and", "de", "du", "in", "to"})
+# words that say nothing about which text is meant: "Artificial Intelligence" titles are all about AI
+_GENERIC = _CONNECTORS | {"ai", "artificial", "intelligence", "a", "an"}
 _HEADS = frozenset(h.lower() for h in TITLE_HEADS)
-# a bill, order or standard by its code: "SB 1047", "EO 14110", "ISO 42001" (not a year: "GDPR 2016")
-_CODE = re.compile(r"(?<![\w-])([A-Z]{2,4})[ -]?((?!(?:19|20)\d\d(?!\d))\d{3,5})(?![\w-])")
+# place spellings: a stored name often omits the country its body belongs to
+_PLACE_WORDS = frozenset(fold(w) for canonical, others in PLACES.items() for s in (canonical, *others)
+                         for w in s.split())
+# a bill, order or standard by its code: "SB 1047", "EO 14110", "ISO 42001", "NIST AI 600-1", "Bill C-27",
+# "PL 2338/2023" (not a year alone: "GDPR 2016"; not "COVID-19", whose letters are a word)
+_CODE = re.compile(
+    r"(?<![\w-])((?:[A-Z]{2,5}/)?[A-Z]{1,5})[ -]?((?!(?:19|20)\d\d(?![\d-]))\d{2,5}(?:[-/]\d{1,4})?)(?![\w-])"
+)
+_CODE_WORDS = frozenset({"COVID", "G", "Q", "V", "WW", "MP", "GPT", "CO", "H"})
+_ZH_TITLE = re.compile(r"《([^》]{2,40})》")
+
+
+@dataclass(frozen=True)
+class Named:
+    """A text the question names, and how: a Latin ``title``, a ``code`` or a Chinese ``zh`` title."""
+
+    text: str
+    kind: str
+
+
+def _spans(question: str) -> list[list[str]]:
+    """Runs of capitalised words, joined by "of", "on", "for"...: the proper names a question uses."""
+    cleaned = re.sub(r"[’']s\b", "", question)
+    spans: list[list[str]] = []
+    for sentence in re.split(r"[.?!;:,()\"“”‘’]\s*|\s+[-–—]\s+|\n", cleaned):
+        run: list[str] = []
+        for word in sentence.split():
+            if _CAP_WORD.match(word) and word not in _NOT_NAMES and not (not run and word in _QUESTION_WORDS):
+                run.append(word)
+            elif run and word.lower() in _JOINS and (len(run) < 2 or run[-1].lower() not in _JOINS):
+                run.append(word.lower())
+            else:
+                spans.append(run)
+                run = []
+        spans.append(run)
+    out = []
+    for run in spans:
+        while run and run[-1] in _JOINS:
+            run = run[:-1]
+        while run and (run[0] in _QUESTION_WORDS or run[0].lower() in _JOINS):
+            run = run[1:]
+        if len(run) >= 2:
+            out.append(run)
+    return out
 
 
 def named_titles(question: str) -> list[str]:
-    """Capitalised titles such as "Paris AI Action Summit" or "AI Basic Act"."""
-    cleaned = re.sub(r"[’']s\b", "", question)
-    titles = []
-    for m in _TITLE.finditer(cleaned):
-        words = m.group(1).split()
-        while words and (words[0] in _QUESTION_WORDS or words[0] in _CONNECTORS):
-            words = words[1:]
-        if len(words) >= 2:
-            titles.append(" ".join(words))
-    return titles
+    """Capitalised names holding a word that names a text or event ("Paris AI Action Summit", "AI Basic Act",
+    "Code of Practice on Disinformation")."""
+    return [" ".join(run) for run in _spans(question) if any(w in TITLE_HEADS for w in run)]
+
+
+def named_names(question: str) -> list[str]:
+    """Capitalised names of two words or more without such a word: organisations, places, programmes."""
+    return [" ".join(run) for run in _spans(question) if not any(w in TITLE_HEADS for w in run)]
+
+
+def named_codes(question: str) -> list[str]:
+    """Codes of bills, orders and standards, such as "SB 1047"."""
+    found = []
+    for m in _CODE.finditer(question):
+        letters, number = m.group(1), m.group(2)
+        # one letter is a code only when a hyphen joins it to its number ("C-27", not "Article 5 of G 20")
+        if letters in _CODE_WORDS or (len(letters) == 1 and "-" not in m.group(0)):
+            continue
+        found.append(f"{letters} {number}")
+    return found
+
+
+def named_zh_titles(question: str) -> list[str]:
+    """Chinese 《titles》."""
+    return [t.strip() for t in _ZH_TITLE.findall(question) if t.strip()]
+
+
+def named(question: str) -> list[Named]:
+    """Everything the question names as a text, in order of kind."""
+    return ([Named(t, "title") for t in named_titles(question)] + [Named(c, "code") for c in named_codes(question)]
+            + [Named(t, "zh") for t in named_zh_titles(question)])
 
 
 def _has_phrase(phrase: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
 
 
-def named_codes(question: str) -> list[str]:
-    """Codes of bills, orders and standards, such as "SB 1047"."""
-    return [f"{letters} {number}" for letters, number in _CODE.findall(question)]
+def title_held(title: str, corpus_text: str, names: list[str]) -> bool:
+    """A Latin title is held when one stored name holds its distinctive words, or a stored text holds it whole."""
+    words = [w for w in re.findall(r"[\w\-&.]+", fold(title)) if w.strip(".")]
+    distinctive = [w for w in words if w not in _GENERIC and w not in _PLACE_WORDS]
+    if distinctive and any(all(_has_phrase(w, name) for w in distinctive) for name in names):
+        return True
+    # the whole title in a stored text ("the Universal Declaration of Human Rights"), its leading place aside
+    while words and words[0] in _PLACE_WORDS:
+        words = words[1:]
+    return len(words) >= 2 and _has_phrase(" ".join(words), corpus_text)
 
 
-def missing_titles(question: str, corpus_text: str, names: list[str]) -> list[str]:
-    """Titles and codes the question names that the corpus does not hold.
+def code_held(code: str, corpus_text: str) -> bool:
+    """A code is held when it occurs with or without its space."""
+    letters, number = fold(code).split()
+    return any(_has_phrase(f"{letters}{sep}{number}", corpus_text) for sep in (" ", "-", ""))
+
+
+# words of a Chinese title that do not say which text is meant
+ZH_GENERIC = frozenset(
+    """人工智能 人工 智能 原则 伦理 准则 指南 指引 法 法案 规定 办法 框架 报告 宣言 声明 倡议 建议 建议书 治理 安全
+    管理 服务 的 关于 和 与 及 全球 国际 国家 新一代 发展 负责任 可信 未来 共同 愿景 规范 战略 计划 标准 试行 暂行
+    问题 道德 使用 应用 系统 技术 数据 信息 研究 政策 共识 公约 条例 行动 章程 议程""".split()
+)
+
+
+def zh_title_words(title: str) -> list[str]:
+    """The words (by jieba) of a Chinese title that single a text out (Latin words kept whole)."""
+    from assistant.retrieval.lexical import tokenize
+
+    return [w for w in dict.fromkeys(tokenize(title)) if w not in ZH_GENERIC and len(w) > 1]
+
+
+def zh_title_held(title: str, corpus_text: str, names: list[str],
+                  similar_name: Callable[[str], bool] | None) -> bool:
+    """A title of generic words only (《章程》, 《人工智能伦理原则》) names no text in particular: not a miss."""
+    folded = fold(title)
+    if folded in corpus_text:
+        return True
+    words = [fold(w) for w in zh_title_words(title)]
+    if not words:
+        return True
+    if words and any(all(w in name for w in words) for name in names):
+        return True
+    return similar_name is not None and similar_name(title)
+
+
+def check_titles(question: str, corpus_text: str, names: list[str],
+                 similar_name: Callable[[str], bool] | None = None) -> tuple[list[str], list[str]]:
+    """(titles and codes the question names that the corpus lacks, those it holds).
 
     ``corpus_text`` (the stored names and texts) and ``names`` (one
     "author document" string per stored statement) come already passed through
-    ``core.text.fold_for_names``: the retriever prepares them once per store, not per question.
-    A title is held when one stored name holds all its distinctive words (so
-    "OECD Recommendation" finds "OECD, Recommendation of the Council"), or
-    when its last two words ("Action Summit", "Basic Act": what makes a title
-    specific) occur as a phrase in the corpus and so does each of its own
-    words: "Hiroshima AI Process" is not held because some text speaks of an
-    "AI process".  A code is held when it occurs with or without its space.
+    ``core.text.fold_for_names``: the retriever prepares them once per store,
+    not per question.  ``similar_name`` says whether a Chinese title is the
+    translation of a stored name (None: only the lexical checks).
     """
-    missing = []
-    for title in named_titles(question):
-        words = fold(title).split()
-        distinctive = [w for w in words if w not in _GENERIC]
-        if distinctive and any(all(_has_phrase(w, name) for w in distinctive) for name in names):
-            continue
-        own = [w for w in distinctive if w not in _HEADS]
-        if _has_phrase(" ".join(words[-2:]), corpus_text) and all(_has_phrase(w, corpus_text) for w in own):
-            continue
-        missing.append(title)
-    for code in named_codes(question):
-        letters, number = fold(code).split()
-        if not any(_has_phrase(f"{letters}{sep}{number}", corpus_text) for sep in (" ", "-", "")):
-            missing.append(code)
-    return missing
+    missing: list[str] = []
+    held: list[str] = []
+    for item in named(question):
+        if item.kind == "title":
+            ok = title_held(item.text, corpus_text, names)
+        elif item.kind == "code":
+            ok = code_held(item.text, corpus_text)
+        else:
+            ok = zh_title_held(item.text, corpus_text, names, similar_name)
+        inside = item.kind == "code" and any(re.sub(r"\W", "", item.text) in re.sub(r"\W", "", m) for m in missing)
+        if ok:
+            held.append(item.text)
+        elif not inside:  # "Bill C-27" is reported once, not also as its code
+            missing.append(item.text)
+    return missing, held
+
+
+def missing_titles(question: str, corpus_text: str, names: list[str],
+                   similar_name: Callable[[str], bool] | None = None) -> list[str]:
+    """Titles and codes the question names that the corpus does not hold (see ``check_titles``)."""
+    return check_titles(question, corpus_text, names, similar_name)[0]
+
+
+def unknown_names(question: str, corpus_text: str, names: list[str]) -> list[str]:
+    """Proper names of two words or more (no title word) that neither a stored name nor a stored text holds:
+    weaker evidence than an absent title ("Global Partnership on AI" may be named in passing), so the
+    calibrated score weighs their count instead of vetoing."""
+    return [n for n in named_names(question) if not title_held(n, corpus_text, names)]

@@ -17,6 +17,7 @@ import numpy as np
 from assistant.index.base import Store
 from assistant.retrieval.candidates import CandidatePool
 from assistant.retrieval.catalog import Mentions
+from assistant.retrieval.signals import Signals, background_z
 from assistant.retrieval.snapshot import StoreSnapshot
 from assistant.settings import FusionWeights
 from core.model import Passage
@@ -30,6 +31,7 @@ class Fused:
     passages: list[Passage]
     best_dense: float
     best_second: float | None
+    signals: Signals
 
 
 def zscore(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -50,12 +52,16 @@ def fuse(store: Store, snapshot: StoreSnapshot, query: str, qvec: np.ndarray, po
     ids = list(pool.rows)
     passages = [pool.rows[pid].passage() for pid in ids]
     dense = similarities(store, qvec, ids, second=False)
-    fused = zscore(dense, snapshot.sample @ qvec if snapshot.sample.size else dense)
+    background = snapshot.sample @ qvec if snapshot.sample.size else dense
+    fused = zscore(dense, background)
     second = None
+    second_z = 0.0
     if store.second is not None and snapshot.second_sample is not None and snapshot.second_sample.size:
         q2 = store.second.embed_array([query], is_query=True)[0]
         second = similarities(store, q2, ids, second=True)
-        fused += weights.second * zscore(second, snapshot.second_sample @ q2)
+        second_background = snapshot.second_sample @ q2
+        fused += weights.second * zscore(second, second_background)
+        second_z = background_z(float(second.max()), second_background) if second.size else 0.0
     lexical = np.array([pool.bm25[snapshot.position[i]] if i in snapshot.position else 0.0 for i in ids])
     fused += weights.bm25 * zscore(lexical, pool.bm25)
     for j, p in enumerate(passages):
@@ -67,4 +73,8 @@ def fuse(store: Store, snapshot: StoreSnapshot, query: str, qvec: np.ndarray, po
         p = passages[j]
         p.score, p.dense = float(fused[j]), float(dense[j])
         ranked.append(p)
-    return Fused(ranked, float(dense.max()), float(second.max()) if second is not None else None)
+    best_second = float(second.max()) if second is not None and second.size else None
+    signals = Signals(float(dense.max()), best_second, background_z(float(dense.max()), background), second_z,
+                      background_z(float(lexical.max()), pool.bm25) if lexical.size else 0.0,
+                      float(mentions.specific()))
+    return Fused(ranked, float(dense.max()), best_second, signals)

@@ -10,17 +10,19 @@ the measured numbers in ``settings.retrieval``.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 
 from assistant.index.base import Store
-from assistant.retrieval.abstain import Floors, best_similarities, decide
+from assistant.retrieval.abstain import Floors, decide, measure
 from assistant.retrieval.candidates import bm25_ranked, dense_ranked, hybrid_pool
-from assistant.retrieval.catalog import Catalog
+from assistant.retrieval.catalog import Catalog, Mentions
+from assistant.retrieval.coverage import check_titles, unknown_names
 from assistant.retrieval.diversify import diversify
 from assistant.retrieval.fusion import fuse
+from assistant.retrieval.signals import Signals
 from assistant.retrieval.snapshot import StoreSnapshot
 from assistant.settings import FusionWeights, RetrievalSettings, Settings
 from core.model import Filters, Passage
@@ -47,6 +49,9 @@ class SearchResult:
     mentions: dict[str, list[str]] = field(default_factory=dict)
     years: list[int] = field(default_factory=list)
     method: str = "hybrid"
+    score: float | None = None  # calibrated probability that the corpus cannot answer, where one applies
+    signals: Signals | None = None  # what the coverage decision weighed (benchmarks/abstention.py fits on them)
+    missing: list[str] = field(default_factory=list)  # named texts (or organisation-years) the store lacks
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,11 +105,11 @@ class Retriever:
         qvec = self.store.embedder.embed_array([query], is_query=True)[0]
         if method == "bm25":
             ranked = diversify(bm25_ranked(self.store, index, query, k * 3, filters), k, 0.0, self.tuning)
-            return self._finish(query, ranked, method, self._best(query, qvec, ranked))
+            return self._finish(query, ranked, method, self._measure(query, qvec, ranked))
         if method == "dense":
             passages = dense_ranked(self.store, qvec, k * 3, filters)
-            best = self._best(query, qvec, passages)
-            return self._finish(query, diversify(passages, k, 0.0, self.tuning), method, best)
+            signals = self._measure(query, qvec, passages)
+            return self._finish(query, diversify(passages, k, 0.0, self.tuning), method, signals)
         return self._hybrid(query, qvec, k, filters)
 
     def _hybrid(self, query: str, qvec: np.ndarray, k: int, filters: Filters | None) -> SearchResult:
@@ -116,15 +121,35 @@ class Retriever:
             return SearchResult(query, [], abstain=True, reason="Nothing matches these filters.", method="hybrid")
         fused = fuse(self.store, index, query, qvec, pool, years, mentions, self.fusion)
         ranked = diversify(fused.passages, k, self.fusion.doc_penalty, self.tuning)
-        result = self._finish(query, ranked, "hybrid", (fused.best_dense, fused.best_second))
+        result = self._finish(query, ranked, "hybrid", fused.signals, mentions, years)
         result.mentions = {"authors": sorted(mentions.authors), "documents": sorted(mentions.documents)}
         result.years = sorted(years)
         return result
 
-    def _best(self, query: str, qvec: np.ndarray, passages: list[Passage]) -> tuple[float | None, float | None]:
-        return best_similarities(self.store, query, qvec, [p.id for p in passages])
+    def _measure(self, query: str, qvec: np.ndarray, passages: list[Passage]) -> Signals:
+        return measure(self.store, self.index, query, qvec, [p.id for p in passages])
 
-    def _finish(self, query: str, passages: list[Passage], method: str,
-                best: tuple[float | None, float | None]) -> SearchResult:
-        verdict = decide(query, passages, self.index, best, self.floors, self.tuning)
-        return SearchResult(query, passages, abstain=verdict.abstain, reason=verdict.reason, method=method)
+    def coverage(self, query: str, passages: list[Passage], mentions: Mentions | None = None,
+                 years: set[int] | None = None) -> tuple[list[str], list[str]]:
+        """(texts the question names that the store lacks, with named organisations in a year none of their
+        statements carries; texts it names that the store holds) (coverage.py, catalog.absent_years).
+        A Chinese title may be the translation of the name of a document among ``passages`` (names.py)."""
+        index = self.index
+        among = {p.document for p in passages if p.document}
+
+        def similar_name(title: str) -> bool:
+            return index.names.standout(title, among)[0] >= self.tuning.name_match_z
+
+        missing, held = check_titles(query, index.corpus_text, index.statement_names, similar_name)
+        mentions = mentions if mentions is not None else index.catalog.mentions(query)
+        years = years if years is not None else question_years(query)
+        return missing + index.catalog.absent_years(years, mentions), held
+
+    def _finish(self, query: str, passages: list[Passage], method: str, signals: Signals,
+                mentions: Mentions | None = None, years: set[int] | None = None) -> SearchResult:
+        missing, held = self.coverage(query, passages, mentions, years) if passages else ([], [])
+        unknown = unknown_names(query, self.index.corpus_text, self.index.statement_names)
+        signals = replace(signals, unknown_names=float(len(unknown)))
+        verdict = decide(query, passages, self.index, signals, self.floors, self.tuning, self.store, missing, held)
+        return SearchResult(query, passages, abstain=verdict.abstain, reason=verdict.reason, method=method,
+                            score=verdict.score, signals=signals, missing=missing)

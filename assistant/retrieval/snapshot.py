@@ -14,6 +14,7 @@ from assistant.index.base import Store
 from assistant.index.rows import StoredPassage, text_for_embedding
 from assistant.retrieval.catalog import Catalog
 from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.names import NameVectors
 from core.model import Filters
 from core.text import fold_for_names
 
@@ -33,6 +34,10 @@ class StoreSnapshot:
         # author and document together: "OECD Recommendation" names the OECD's Recommendation
         self.statement_names = sorted({fold_for_names(f"{p.author or ''} {p.document or ''}") for p in passages})
         self.corpus_text = fold_for_names("\n".join(names + [r.text for r in self.rows]))
+        # "organisation: document" per stored document, for telling a translated title (names.py)
+        pairs = sorted({(p.document, f"{p.author}: {p.document}" if p.author else p.document)
+                        for p in passages if p.document})
+        self.names = NameVectors(store, pairs)
         self.sample = store.sample_vectors(SAMPLE_SIZE)
         self.second_sample = store.sample_vectors(SAMPLE_SIZE, second=True) if store.has_second_view else None
 

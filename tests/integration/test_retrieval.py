@@ -454,15 +454,36 @@ def test_chinese_off_topic_question_abstains(request, store, question):
     assert result.abstain and result.reason
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Known limit: coverage.named_titles checks capitalised Latin titles only. A Chinese 《title》 is usually a "
-    "translation of a stored English title, and neither embedding tells a translation from an absent text "
-    "reliably (measured: USE name similarity 0.46-0.78 for present titles, 0.45-0.61 for absent ones)"))
 @pytest.mark.parametrize("store", ["seed", "fx"])
 def test_chinese_question_about_an_absent_text_abstains_naming_it(request, store):
     result = request.getfixturevalue(store).retriever.search("《亚特兰蒂斯人工智能安全法》规定了哪些罚款？")
     assert result.abstain
     assert "亚特兰蒂斯人工智能安全法" in (result.reason or "")
+    assert result.passages  # the nearest statements are still shown, under the reason's label
+
+
+@pytest.mark.parametrize("question", [
+    "《阿西洛马人工智能原则》对致命性自主武器的军备竞赛持什么立场？",  # a Chinese name of a stored English text
+    "《人工智能北京共识》对使用者有什么要求？",  # stored under its Chinese name
+    "OpenAI《章程》说了什么？",  # a title of generic words names no text in particular
+])
+def test_chinese_title_of_a_stored_text_is_not_absent(fx, question):
+    missing, _ = fx.retriever.coverage(question, fx.retriever.search(question).passages)
+    assert missing == []
+
+
+def test_partly_covered_question_says_which_part_is_missing(fx):
+    result = fx.retriever.search("Compare the Asilomar AI Principles with the Atlantis AI Safety Act on arms races.")
+    assert not result.abstain and result.passages
+    assert result.reason and result.reason.startswith("Partly covered") and "Atlantis AI Safety Act" in result.reason
+    answer = fx.answerer.answer("Compare the Asilomar AI Principles with the Atlantis AI Safety Act on arms races.")
+    assert not answer.abstained and "Atlantis AI Safety Act" in (answer.notice or "")
+
+
+def test_a_year_no_statement_of_the_named_organisation_carries_abstains(fx):
+    result = fx.retriever.search("What did the OECD recommend in 2012 about accountability for AI systems?")
+    assert result.abstain and "2012" in (result.reason or "") and "OECD" in (result.reason or "")
+    assert not fx.retriever.search("What did the OECD recommend in 2019 about accountability?").abstain
 
 
 @pytest.mark.parametrize("method", ["hybrid", "dense", "bm25"])

@@ -234,3 +234,59 @@ def test_vectors_round_trip_in_both_views(store):
         sample = store.sample_vectors(3, second=second)
         assert sample.shape == (3, expected.shape[1])
     assert store.vectors([]) == {}
+
+
+# ------------------------------------------------------------------ staged writes (one file all or nothing)
+
+
+def _visible(store: Store) -> dict[str, tuple[str, str | None]]:
+    """What every read shows: passage id -> (text, section), checked to agree across reads."""
+    rows = {r.id: (r.text, r.meta.get("section")) for r in store.all_passages()}
+    assert store.count() == len(rows) == len(list(store.iter_metadatas()))
+    assert store.ids_matching(None) == set(rows)
+    qvec = store.embedder.embed_array(["AI records safety privacy"], is_query=True)[0]
+    assert {h.id for h, _ in store.query(qvec, k=100)} == set(rows)
+    return rows
+
+
+def test_staged_passages_stay_invisible_until_commit(store):
+    before = _visible(store)
+    new = _statement("delta-2022", "Every deployer should publish an annual transparency report.", author="Delta",
+                     lang="en")
+    store.stage([PassageRecord(new, new.text)])
+    assert _visible(store) == before, "staged rows must not be read"
+    assert store.get_statement("delta-2022") == [] and store.statement_states(["delta-2022"]) == {}
+    store.commit({}, [])
+    after = _visible(store)
+    assert set(after) == set(before) | {"delta-2022:0"}
+    assert store.existing_ids(["delta-2022:0"], second=True) == {"delta-2022:0"}
+
+
+def test_discard_staged_leaves_the_store_as_it_was(store):
+    before = _visible(store)
+    changed = _statement("alpha-2019", "A corrected text.", author=ALPHA)
+    store.stage([PassageRecord(changed, changed.text)])
+    store.discard_staged()
+    assert _visible(store) == before
+    assert store.recover() == "", "nothing is left to recover"
+    store.commit({}, [])  # an empty commit changes nothing
+    assert _visible(store) == before
+
+
+def test_commit_replaces_versions_whole(store):
+    """Same id with a shorter text and without its section (the old second chunk and the
+    section go), a reworded statement under a new id replacing an old one, and a drop."""
+    shorter = _statement("alpha-2019", "Developers must keep records.", author=ALPHA, document="Alpha Rules",
+                         date="2019-05-01", lang="en")
+    reworded = _statement("gamma-2019b", "Regulators and industry must cooperate on AI safety testing standards.",
+                          author=GAMMA, document="Gamma Statement", date="2019-11-20", lang="en")
+    store.stage([PassageRecord(shorter, shorter.text), PassageRecord(reworded, reworded.text)])
+    store.commit({"gamma-2019b": ["gamma-2019"]}, ["beta-2020"])
+    rows = _visible(store)
+    assert set(rows) == {"alpha-2019:0", "alpha-2021:0", "gamma-nd:0", "gamma-2019b:0"}
+    assert rows["alpha-2019:0"] == (shorter.text, None), "the new version whole, the old section gone"
+    assert [r.text for r in store.get_statement("alpha-2019")] == [shorter.text]
+    assert store.existing_ids(["alpha-2019:1", "gamma-2019:0", "beta-2020:0"], second=True) == set()
+    second = store.vectors(["alpha-2019:0"], second=True)["alpha-2019:0"]
+    want = store.second.embed_array([record_embedding_text(PassageRecord(shorter, shorter.text))], is_query=False)[0]
+    assert np.allclose(second, want, atol=1e-5), "the second view holds the new version's vector"

@@ -1,8 +1,8 @@
 """End-to-end tests of the web UI: the real ``charter serve`` in a subprocess,
 driven by real headless Chromium through Playwright, plus ``gradio_client``.
 
-One store is ingested once for the whole run (the default corpus plus a
-hostile statement); one server serves the module; a second, cold server (empty
+One store is ingested once for the whole run (the seed statements of the
+default corpus plus a hostile statement); one server serves the module; a second, cold server (empty
 store) measures first-start time.  Chromium is Debian's ``/usr/bin/chromium``
 (never ``playwright install``); without it these tests skip.
 """
@@ -30,6 +30,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
+SEED_FILE = "ai-safety-statements.linking-ai-principles.zh.txt"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 QUESTION = "What do the IDAIS statements ask governments to do?"
@@ -121,9 +122,10 @@ def fixtures_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def store(tmp_path_factory, fixtures_dir) -> Path:
-    """Default corpus + the hostile statement, ingested once per test session."""
+    """The seed statements of the default corpus + the hostile statement, ingested once per test session
+    (the questions below are about the seed statements; the cold start reads the whole default corpus)."""
     path = tmp_path_factory.mktemp("ui-store") / "store"
-    subprocess.run([sys.executable, "-m", "ui.cli", "ingest", "-q", str(REPO / "corpus"),
+    subprocess.run([sys.executable, "-m", "ui.cli", "ingest", "-q", str(REPO / "corpus" / SEED_FILE),
                     str(fixtures_dir / "hostile.jsonl")], env=offline_env(path), cwd=path.parent, check=True,
                    capture_output=True, timeout=300)
     return path
@@ -361,11 +363,12 @@ def test_upload_adds_files_with_the_ingest_messages(page, fixtures_dir, tmp_path
     page.set_input_files("#charter-files input[type=file]", str(fixtures_dir / "moonbase.jsonl"))
     page.wait_for_selector("#charter-files :text('moonbase.jsonl')")
     page.click("#charter-add")
-    page.wait_for_function("() => (document.querySelector('#charter-report textarea')?.value || '').includes('added:')",
+    page.wait_for_function("() => (document.querySelector('#charter-report textarea')?.value || '').includes('Added')",
                            timeout=60_000)
     report = page.locator("#charter-report textarea").input_value()
-    assert "added: 1" in report and "moonbase.jsonl" in report
-    assert "record has no 'text'" in report and "error" in report  # the same message as `charter ingest`
+    assert "Added: moonbase.jsonl (1 new statement," in report
+    # the bad record is named with its line and the same message as `charter ingest`
+    assert "Added in part: moonbase.jsonl — error at line 2: record has no 'text'" in report
     assert "/tmp/gradio" not in report  # the upload's temporary path is not shown
     screenshot(page, tmp_path / "upload.png")
 
@@ -473,13 +476,18 @@ def test_cold_start_ingests_the_default_corpus_and_says_so(browser, tmp_path):
         TIMINGS["cold_chat_visible_s"] = time.perf_counter() - srv.started
         seen: list[str] = []
         deadline = time.monotonic() + 120
-        while "Ready:" not in (seen[-1] if seen else "") and time.monotonic() < deadline:
+        # two steps: ready on the corpus's first files (the seeds), then the rest of it with progress
+        while time.monotonic() < deadline:
             seen.append(page.locator("#charter-status").inner_text())
+            if seen[-1].startswith("Ready:") and any("passages stored" in s for s in seen):
+                break
             page.wait_for_timeout(250)
         wait_ready(page)
         TIMINGS["cold_ready_s"] = time.perf_counter() - srv.started
-        assert any("ingesting the default corpus" in s.lower() for s in seen), seen
-        assert "Ready:" in page.locator("#charter-status").inner_text()
+        assert any("default corpus" in s and "passages stored" in s for s in seen), seen
+        final = page.locator("#charter-status").inner_text()
+        first = next(int(m.group(1)) for s in seen if (m := re.search(r"first (\d+) statements", s)))
+        assert int(re.search(r"Ready: (\d+) statements", final).group(1)) > first  # the whole corpus, not the seeds
         log = srv.log.read_text()
         assert "ingesting the default corpus" in log and "passages embedded" in log
         page.close()

@@ -62,3 +62,65 @@ def test_named_codes(question, codes):
 def test_missing_titles(question, missing):
     assert missing_titles(question, CORPUS, NAMES) == missing
 
+
+
+# ---- names as people write them: spans, codes, Chinese titles, organisation-years -------------------------
+
+NAMES2 = NAMES + [fold(n) for n in (
+    "Personal Data Protection Commission (PDPC) Model AI Governance Framework",
+    "European Commission (EC) Code of Practice on Disinformation",
+    "Cyberspace Administration of China 全球人工智能治理倡议",
+)]
+CORPUS2 = CORPUS + "\n" + "\n".join(NAMES2)
+
+
+@pytest.mark.parametrize("question, missing", [
+    # a stored title extended by a word that makes it another text
+    ("What does Singapore's Model AI Governance Framework for Generative AI say about provenance?",
+     ["Singapore Model AI Governance Framework for Generative AI"]),
+    ("What does Singapore's Model AI Governance Framework say about accountability?", []),
+    ("What does the European Commission's Code of Practice on Disinformation say about ads?", []),
+    # the title's last words occur in the corpus ("AI process"), the title as a whole does not
+    ("What does Google DeepMind's Frontier Process Framework say?", ["Google DeepMind Frontier Process Framework"]),
+    ("Did the Paris AI Action Summit in February 2025 end with a declaration?", ["Paris AI Action Summit"]),
+    ("What does NIST AI 600-1 list as risks?", ["AI 600-1"]),
+    ("What did Bill C-27 say about high-impact systems?", ["Bill C-27"]),  # the code inside the title: once
+])
+def test_missing_names_in_longer_spans(question, missing):
+    assert missing_titles(question, CORPUS2, NAMES2) == missing
+
+
+def test_chinese_titles_lexical_generic_and_translated():
+    # stored under its Chinese name
+    assert missing_titles("《全球人工智能治理倡议》说了什么？", CORPUS2, NAMES2) == []
+    # a title of generic words only names no text in particular
+    assert missing_titles("OpenAI《章程》说了什么？", CORPUS2, NAMES2) == []
+    absent = "《互联网信息服务深度合成管理规定》有哪些要求？"
+    assert missing_titles(absent, CORPUS2, NAMES2) == ["互联网信息服务深度合成管理规定"]
+    # the cross-lingual check decides what the lexical checks cannot
+    assert missing_titles(absent, CORPUS2, NAMES2, similar_name=lambda t: True) == []
+    assert missing_titles(absent, CORPUS2, NAMES2, similar_name=lambda t: False) == ["互联网信息服务深度合成管理规定"]
+
+
+def test_unknown_names_are_counted_not_vetoed():
+    from assistant.retrieval.coverage import unknown_names
+
+    question = "What did the Global Partnership on AI say in its ministerial declaration, and the OECD?"
+    assert missing_titles(question, CORPUS2, NAMES2) == []
+    assert unknown_names(question, CORPUS2, NAMES2) == ["Global Partnership on AI"]
+
+
+def test_a_named_year_no_statement_of_the_named_body_carries():
+    from assistant.retrieval.catalog import Catalog, Mentions
+    from core.model import Passage
+
+    def passage(i: int, author: str, year: int | None) -> Passage:
+        return Passage(id=f"p{i}", statement_id=f"s{i}", text="x", author=author, document=f"D{i}",
+                       date=str(year) if year else None)
+
+    catalog = Catalog.from_passages([passage(1, "OECD", 2019), passage(2, "Google", None)])
+    oecd = Mentions(authors={"OECD"})
+    assert catalog.absent_years({2024}, oecd) == ["OECD in 2024"]
+    assert catalog.absent_years({2019}, oecd) == []
+    assert catalog.absent_years({2024}, Mentions(authors={"Google"})) == []  # undated: could be any year
+    assert catalog.absent_years({2024}, Mentions(authors={"OECD"}, by_place={"OECD"})) == []  # only via a place

@@ -196,9 +196,9 @@ def test_html_main_text_headings_and_chrome_ignored() -> None:
 
 def test_html_without_title_uses_h1_then_stem(tmp_path: Path) -> None:
     path = tmp_path / "page.htm"
-    path.write_text("<h1>Heading One</h1><p>Body.</p>", encoding="utf-8")
+    path.write_text("<h1>Heading One</h1><p>The body of the page.</p>", encoding="utf-8")
     assert load_html(path).statements[0].document == "Heading One"
-    path.write_text("<p>Body only.</p>", encoding="utf-8")
+    path.write_text("<p>The body alone, no heading.</p>", encoding="utf-8")
     assert load_html(path).statements[0].document == "page"
 
 
@@ -209,19 +209,22 @@ def test_pdf_pages_metadata_and_unwrapping(pdf_path: Path) -> None:
     result = load_pdf(pdf_path)
     assert [s.page for s in result.statements] == [1, 2, 3]
     first = result.statements[0]
-    assert first.text == "Principles\nAI systems must be safe and robust in operation."
+    assert first.text == "Principles AI systems must be safe and robust in operation."
     assert result.statements[1].text == "Second page: accountability matters."
     assert {s.document for s in result.statements} == {"Test Charter"}
-    assert {s.author for s in result.statements} == {"Test Org"}
+    assert {s.author for s in result.statements} == {"Test Org"}  # an institution: the organisation
+    assert {s.authors for s in result.statements} == {None}
+    assert {s.extra["page_numbering"] for s in result.statements} == {"sheet"}
     assert {s.source for s in result.statements} == {str(pdf_path)}
     assert len({s.id for s in result.statements}) == 3
 
 
 def test_pdf_without_metadata_uses_stem(tmp_path: Path) -> None:
     path = tmp_path / "untitled-guidance.pdf"
-    path.write_bytes(make_pdf([["Only page."]]))
+    path.write_bytes(make_pdf([["The only page of this guidance."]]))
     (stmt,) = load_pdf(path).statements
-    assert (stmt.document, stmt.author, stmt.page) == ("untitled-guidance", None, 1)
+    # no publisher named: the organisation is the folder the file was filed in
+    assert (stmt.document, stmt.author, stmt.authors, stmt.page) == ("untitled-guidance", tmp_path.name, None, 1)
 
 
 @pytest.mark.parametrize("keep", [0.3, 0.6, 0.95])

@@ -154,7 +154,7 @@ FIXTURE_EXPECTED = {
     "old_layout.txt": [
         (3, "Example Robotics Association", None, None, None, "Safety first"),
         (8, "Open Models Foundation", None, None, None, "Openness"),
-        (12, "Example Robotics Association", None, None, None, "Short note"),
+        (12, "Example Robotics Association", None, None, None, None),  # a heading alone is text, not section
     ],
 }
 
@@ -394,8 +394,9 @@ def test_heading_before_text_becomes_section(heading: str, section: str, separat
 
 @pytest.mark.parametrize(("heading", "name"), [("· Openness", "Openness"), ("(preamble)", "(preamble)")])
 def test_heading_alone_is_the_text(heading: str, name: str) -> None:
+    """A heading-only statement: its name is the text, and is not copied into section too."""
     [statement] = parse_export(f"{heading}\n\nPublished by Org in Code, 2020\n", "h.txt").statements
-    assert (statement.text, statement.section, statement.line) == (name, name, 1)
+    assert (statement.text, statement.section, statement.line) == (name, None, 1)
 
 
 def test_sentence_is_not_taken_for_a_heading() -> None:

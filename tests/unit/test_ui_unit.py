@@ -113,7 +113,9 @@ def test_markers_link_to_cards_and_unknown_numbers_stay_text():
 
 def test_answer_message_keeps_blockquotes_and_shows_verification():
     msg = answer_message(answer(text="> “States must cooperate on AI safety.” [1]"), turn=0)
-    assert msg.startswith("> “States must cooperate")
+    marker, _, rest = msg.partition("\n\n")  # the empty marker the page scrolls to (a new answer from its start)
+    assert marker == '<span class="charter-answer-top charter-turn-0"></span>'
+    assert rest.startswith("> “States must cooperate")
     assert 'href="#charter-src-0-1"' in msg and "citations valid 1/1" in msg
 
 
@@ -227,3 +229,22 @@ def test_verifier_flags_reach_the_chat_and_the_card():
     # a card whose quotes all verified carries no flag
     clean = sources_panel([("q", answer())])
     assert "charter-card-unverified" not in clean
+
+
+def test_start_examples_never_put_a_persons_name_in_a_question():
+    from collections import Counter
+
+    from assistant.service import Catalog
+    from ui.browse import is_person_name
+
+    catalog = Catalog(9, 9, Counter({"Yichen He, Guanhua Huang": 5, "Jane Q. Doe": 4, "Zed Council (ZC)": 2,
+                                     "Cabinet Office, Government of Japan": 1}),
+                      Counter({"A Paper": 5, "Zed Rules": 2}), Counter({"2025": 5}), Counter({"en": 9}),
+                      {"Yichen He, Guanhua Huang": Counter({"A Paper": 5}),
+                       "Zed Council (ZC)": Counter({"Zed Rules": 2})})
+    text = " ".join(e.question + e.label + " ".join(e.targets) for e in start_examples(catalog))
+    assert "Yichen" not in text and "Doe" not in text and "A Paper" not in text
+    assert "Zed Council" in text and "Cabinet Office" in text
+    assert is_person_name("N. K. Corrêa et al.") and is_person_name("张三")
+    assert not is_person_name("Amnesty International, Access Now")
+    assert not is_person_name("国家新一代人工智能治理专业委员会")

@@ -1,0 +1,70 @@
+"""Is a Chinese title the translation of a stored name?
+
+Stored names are mostly English; a Chinese question names them in Chinese
+(《阿西洛马人工智能原则》 for "Asilomar AI Principles").  No lexical rule can
+see that, so the title is embedded with both cross-lingual views and compared
+with the stored document names (with their organisation).
+
+Measured on the tuning halves (benchmarks/abstention.py): an absolute cosine
+does not separate translations from absent titles, and neither does how far
+the best of all names stands out (z 1.9-3.3 for translations, 1.9-2.4 for
+absent titles).  Names already in Chinese are left out: they attract every
+Chinese title (the same language), and the lexical checks find them anyway.
+What separates is asking only among the documents of the passages the
+question retrieved: a translation's document is among them and its name
+stands out from the other names; an absent title's neighbours are topical,
+not named alike.  ``settings.retrieval.name_match_z`` is that bar.
+
+The names are embedded once per store generation, and only when a question
+first names a Chinese title that no lexical check found.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.index.base import Store
+from core.text import has_cjk
+
+
+class NameVectors:
+    """Every stored document name not already in Chinese, with its organisation, in both views."""
+
+    def __init__(self, store: Store, pairs: list[tuple[str, str]]):
+        """``pairs``: (document, "organisation: document")."""
+        self.store = store
+        kept = [(doc, label) for doc, label in pairs if not has_cjk(label)]
+        self.documents = [doc for doc, _ in kept]
+        self.labels = [label for _, label in kept]
+        self._dense: np.ndarray | None = None
+        self._second: np.ndarray | None = None
+
+    def _vectors(self) -> tuple[np.ndarray, np.ndarray | None]:
+        if self._dense is None:
+            self._dense = self.store.embedder.embed_array(self.labels, is_query=True)
+            if self.store.second is not None:
+                self._second = self.store.second.embed_array(self.labels, is_query=True)
+        return self._dense, self._second
+
+    def zscores(self, title: str) -> np.ndarray:
+        """How far each name stands out for ``title`` (z-score over all names, both views averaged)."""
+        dense, second = self._vectors()
+        z = _z(dense @ self.store.embedder.embed_array([title], is_query=True)[0])
+        if second is not None and self.store.second is not None:
+            z = (z + _z(second @ self.store.second.embed_array([title], is_query=True)[0])) / 2
+        return z
+
+    def standout(self, title: str, among: set[str] | None = None) -> tuple[float, str]:
+        """The best name's z-score (only names of the documents ``among``, when given) and that name."""
+        if len(self.labels) < 2:
+            return 0.0, ""
+        z = self.zscores(title)
+        allowed = [i for i, doc in enumerate(self.documents) if among is None or doc in among]
+        if not allowed:
+            return float("-inf"), ""
+        best = max(allowed, key=lambda i: z[i])
+        return float(z[best]), self.labels[best]
+
+
+def _z(values: np.ndarray) -> np.ndarray:
+    return (values - values.mean()) / (values.std() + 1e-9)
