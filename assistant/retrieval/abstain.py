@@ -64,8 +64,9 @@ class Verdict:
 
 
 def measure(store: Store, snapshot: StoreSnapshot, query: str, qvec: np.ndarray, ids: list[str],
-            mentions: Mentions | None = None) -> Signals:
-    """The signals over the candidates ``ids`` (for the dense and BM25 methods; hybrid gets them from fusion)."""
+            mentions: Mentions | None = None, *, lexical: bool = True) -> Signals:
+    """The signals over the candidates ``ids`` (for the dense and BM25 methods; hybrid gets them from fusion).
+    Without ``lexical`` the BM25 signal is left at zero, so the dense baseline never runs BM25."""
     dense = similarities(store, qvec, ids, second=False)
     best_dense = float(dense.max()) if dense.size else None
     dense_z = background_z(best_dense, snapshot.sample @ qvec) if best_dense is not None and snapshot.sample.size \
@@ -78,9 +79,11 @@ def measure(store: Store, snapshot: StoreSnapshot, query: str, qvec: np.ndarray,
             best_second = float(others.max())
             if snapshot.second_sample is not None and snapshot.second_sample.size:
                 second_z = background_z(best_second, snapshot.second_sample @ q2)
-    bm25 = snapshot.lexical.scores(query)
-    held = [snapshot.position[i] for i in ids if i in snapshot.position]
-    bm25_z = background_z(float(bm25[held].max()), bm25) if held and bm25.size else 0.0
+    bm25_z = 0.0
+    if lexical:
+        bm25 = snapshot.lexical.scores(query)
+        held = [snapshot.position[i] for i in ids if i in snapshot.position]
+        bm25_z = background_z(float(bm25[held].max()), bm25) if held and bm25.size else 0.0
     mentions = mentions if mentions is not None else snapshot.catalog.mentions(query)
     return Signals(best_dense, best_second, dense_z, second_z, bm25_z, float(mentions.specific()))
 

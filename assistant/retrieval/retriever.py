@@ -108,7 +108,7 @@ class Retriever:
             return self._finish(query, ranked, method, self._measure(query, qvec, ranked))
         if method == "dense":
             passages = dense_ranked(self.store, qvec, k * 3, filters)
-            signals = self._measure(query, qvec, passages)
+            signals = self._measure(query, qvec, passages, lexical=False)  # the dense baseline stays dense only
             return self._finish(query, diversify(passages, k, 0.0, self.tuning), method, signals)
         return self._hybrid(query, qvec, k, filters)
 
@@ -126,8 +126,8 @@ class Retriever:
         result.years = sorted(years)
         return result
 
-    def _measure(self, query: str, qvec: np.ndarray, passages: list[Passage]) -> Signals:
-        return measure(self.store, self.index, query, qvec, [p.id for p in passages])
+    def _measure(self, query: str, qvec: np.ndarray, passages: list[Passage], *, lexical: bool = True) -> Signals:
+        return measure(self.store, self.index, query, qvec, [p.id for p in passages], lexical=lexical)
 
     def coverage(self, query: str, passages: list[Passage], mentions: Mentions | None = None,
                  years: set[int] | None = None) -> tuple[list[str], list[str]]:
