@@ -6,7 +6,9 @@ It is safe to share between threads by itself: the embedding models, the
 Chroma client and the retriever's in-memory index (rebuilt when the store
 changes) are not, so every call that touches them runs under one lock.  A
 streamed answer takes the lock for each step only, so an LLM writing a long
-answer does not keep the models from other callers.
+answer does not keep the models from other callers; an ingest runs outside it
+(it serialises on the store's own ingest lock, and its rows stay invisible to
+searches until each file's switch), so questions are answered while it runs.
 
 Imports below the facade are made on first use: ``charter config`` and the
 page of the web UI must come up without loading Chroma or the models.  The
