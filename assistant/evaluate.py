@@ -22,15 +22,26 @@ import math
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.answer.offline import OFFLINE_BACKEND
 from assistant.answer.quality import AnswerQuality
 from core.model import Passage
 
-if TYPE_CHECKING:  # the service imports this module lazily; only the type goes the other way
-    from assistant.retrieval.retriever import Method
-    from assistant.service import Charter
+if TYPE_CHECKING:
+    from assistant.answer.answerer import Answerer
+    from assistant.retrieval.retriever import Method, Retriever
+
+
+class Evaluated(Protocol):
+    """What evaluation needs of a Charter (``assistant.service.Charter`` is one): its retriever and
+    answerer.  A protocol, so that the service can offer ``evaluate`` without this module importing it."""
+
+    @property
+    def retriever(self) -> Retriever: ...
+
+    @property
+    def answerer(self) -> Answerer: ...
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -71,7 +82,7 @@ def _mean(values: list[float]) -> float:
     return round(sum(values) / len(values), 4) if values else 0.0
 
 
-def evaluate_retriever(charter: Charter, questions: list[dict[str, Any]], k: int, method: Method) -> dict[str, Any]:
+def evaluate_retriever(charter: Evaluated, questions: list[dict[str, Any]], k: int, method: Method) -> dict[str, Any]:
     per_q: list[dict[str, Any]] = []
     started = time.perf_counter()
     for q in questions:
@@ -138,7 +149,7 @@ def split_metrics(rows: list[dict[str, Any]], k: int) -> dict[str, dict[str, Any
     return out
 
 
-def check_answers(charter: Charter, questions: list[dict[str, Any]]) -> dict[str, Any]:
+def check_answers(charter: Evaluated, questions: list[dict[str, Any]]) -> dict[str, Any]:
     """Answer every question and count valid citations and verified quotes."""
     given = valid = quotes = verified = 0
     quality = AnswerQuality()
@@ -167,7 +178,7 @@ def check_answers(charter: Charter, questions: list[dict[str, Any]]) -> dict[str
     }
 
 
-def evaluate_file(charter: Charter, path: Path, *, k: int = 5, retrievers: list[Method] | None = None,
+def evaluate_file(charter: Evaluated, path: Path, *, k: int = 5, retrievers: list[Method] | None = None,
                   with_answers: bool = True) -> dict[str, Any]:
     """The report of ``charter eval``: the first retriever's figures at the top level,
     every retriever's under ``retrievers``."""
