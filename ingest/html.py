@@ -92,7 +92,7 @@ def _main_blocks(html: str, meta: Meta, source: str, issues: list[ParseIssue]) -
     for element in tree.xpath("//*[@class or @id]"):
         marks = f"{element.get('class', '')} {element.get('id', '')}"
         if _REFERENCES.search(marks) and element.getparent() is not None:
-            element.getparent().remove(element)
+            element.drop_tree()  # keeps the element's tail: remove() would drop the text after a [1]
     xml = trafilatura.extract(tree, output_format="xml", include_tables=True, include_links=False,
                               include_comments=False, with_metadata=True)
     if not xml:

@@ -595,11 +595,20 @@ def _claim_tail(blocks: list[_Block]) -> tuple[list[_Block], list[_Block]]:
 def _is_title_paragraph(first: _Block, rest: list[_Block]) -> bool:
     """The site's layout: a heading paragraph, a blank line, the text, the attribution.  A first
     paragraph is that heading, however it is punctuated ("1. Be transparent."), when it is one line
-    and much shorter than the text under it; a lost paragraph of text is as long as its neighbours."""
+    and much shorter than the text under it, or opens with a numbered label ("Article 7:", "第七条");
+    a lost paragraph of text is as long as its neighbours and has no label."""
     text = first.text
     body = sum(len(b.text) for b in rest)
     return ("\n" not in text and len(text) <= _MAX_TITLE_CHARS and len(text.split()) <= _MAX_TITLE_WORDS
-            and len(text) * 2 <= body)
+            and (len(text) * 2 <= body or bool(_NUMBERED_LABEL_RE.match(text.strip()))))
+
+
+# A paragraph that opens with a numbered label ("Article 7:", "Principle 4.", "第七条", "3.", "(b)",
+# "§ 2") is a provision's heading, however long: a lost paragraph of text does not start that way.
+_NUMBERED_LABEL_RE = re.compile(
+    r"^(?:(?:article|art\.|principle|section|chapter|clause|rule|part|recommendation|provision|§)\s*"
+    r"[0-9ivxlc]+[a-z]?\b|第[0-9一二三四五六七八九十百零〇]+[条章节款项部分]|"
+    r"\(?[0-9]{1,3}[.)]\s|\([a-z]\)\s|[a-z][.)]\s)", re.IGNORECASE)
 
 
 def _is_pair_partner(first: _Block, second: _Block) -> bool:

@@ -130,8 +130,8 @@ def _statements(pages: list[list[layout.Segment]], heights: list[float], widths:
             kept = kept[_front_matter_end(kept):]
         dropped += len(segments) - len(kept)
         for para in layout.page_paragraphs(layout.reading_order(kept, width), index, body):
-            if paragraphs and _continues(paragraphs[-1], para):
-                paragraphs[-1].lines.extend(para.lines)  # a sentence running on to the next page or column
+            if paragraphs and (_continues(paragraphs[-1], para) or _same_table(paragraphs[-1], para)):
+                paragraphs[-1].lines.extend(para.lines)  # a sentence running on, or a table's next rows
             else:
                 paragraphs.append(para)
     vocab = Vocabulary.from_paragraphs(p.lines for p in paragraphs)
@@ -147,8 +147,10 @@ def _statements(pages: list[list[layout.Segment]], heights: list[float], widths:
             text = layout.fold(para.text)
             headings.push(para.level, text, shown=text.casefold() != title)
             continue
-        text = layout.fold("\n".join(para.lines) if para.table else join_lines(para.lines, vocab))
-        if not para.table and _word_count(text) < MIN_WORDS:
+        table = para.table and len(para.lines) > 1  # one row alone is a formula's pieces or a stray label
+        lines = para.lines if table or not para.table else [line.replace(" | ", " ") for line in para.lines]
+        text = layout.fold("\n".join(lines) if table else join_lines(lines, vocab))
+        if not table and _word_count(text) < MIN_WORDS:
             fragments += 1
             continue
         record = {**fields, "text": text, "section": headings.path(), **_page_fields(para.page, labels)}
@@ -182,6 +184,12 @@ def _continues(before: layout.Paragraph, after: layout.Paragraph) -> bool:
         return False
     last, first = before.lines[-1].rstrip(), after.lines[0].lstrip()
     return bool(first) and not layout._ENDS_SENTENCE.search(last) and (first[0].islower() or last.endswith("-"))
+
+
+def _same_table(before: layout.Paragraph, after: layout.Paragraph) -> bool:
+    """``after`` holds more rows of the table ``before`` (a header row, then the body rows, are often
+    laid out as separate blocks): two tables in a row on one page, with no caption or text between."""
+    return before.table and after.table and before.page == after.page
 
 
 def _word_count(text: str) -> int:

@@ -172,12 +172,14 @@ def test_a_commit_cut_short_shows_each_statement_whole_and_is_finished_by_the_ne
 
 
 def test_two_ingests_on_one_store_serialise_and_name_the_holder(tmp_path, files):
-    holder = start(tmp_path, "ingest", "-q", "--yes", *files, delay=0.3)
+    holder = start(tmp_path, "ingest", "-q", "--yes", *files, delay=0.8)
     try:
         wait_for_line(holder, "[1/3]")
         busy = charter(tmp_path, "ingest", "-q", files[0], CHARTER_INGEST_LOCK_WAIT="0")
         assert busy.returncode == 3
         assert f"pid {holder.pid} on {socket.gethostname()} since" in busy.stderr, busy.stderr
+        rebuild = charter(tmp_path, "ingest", "-q", "--rebuild", files[0], CHARTER_INGEST_LOCK_WAIT="0")
+        assert rebuild.returncode == 3 and "nothing was dropped" in rebuild.stderr, rebuild.stderr
         waiter = charter(tmp_path, "ingest", "-q", *files, CHARTER_INGEST_LOCK_WAIT="300")
         assert holder.wait(timeout=5) == 0, "the waiter only got the lock once the holder had finished"
     finally:

@@ -54,9 +54,12 @@ def score(folder: str) -> tuple[int, int, list[str]]:
     return right, total, wrong
 
 
-# held-out pages, first run (never tuned on): 6 of 7 fully right; the miss is a heading paragraph of
-# sentence length (80 characters over a 127-character text) that the length rule takes for lost text.
-HELD_OUT_FLOOR = 6 / 7
+# Held-out pages, scored before any rule was changed for them: the first three pages 6 of 7 fully right,
+# the next three (written later, before the numbered-label rule) 7 of 8.  Both misses were a heading
+# paragraph of sentence length that opens with a numbered label ("Article 7: ...", "第七条 ...") and
+# was taken for lost text; with the label rule all 15 are right, so these pages now guard regressions
+# and no longer measure generalisation (the next unseen pages will).
+HELD_OUT_FLOOR = TARGET
 
 
 @pytest.mark.parametrize(("folder", "floor"), [("layouts", TARGET), ("heldout", HELD_OUT_FLOOR)])
@@ -96,3 +99,15 @@ def test_prose_with_one_publisher_line_is_not_an_export() -> None:
     text = ("Reading list\n\nThe first book is short and clear.\nPublisher: Example Press\n"
             "It explains the basics.\n")
     assert not looks_like_export(text)
+
+
+def test_a_labelled_heading_paragraph_of_sentence_length_is_the_section() -> None:
+    """"Article 7: <a whole sentence>." above a short text is the provision's heading, not lost text."""
+    text = ("Article 7: Models used in hiring must be checked for bias at least once a year.\n\n"
+            "Audit summaries are published every year.\n\n"
+            "Published by Example Labour Board in Hiring Code, Jan 15, 2024\n")
+    result = parse_export(text, "labelled.txt")
+    assert [(s.section, s.text) for s in result.statements] == [
+        ("Article 7: Models used in hiring must be checked for bias at least once a year.",
+         "Audit summaries are published every year.")]
+    assert result.issues == []

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.model import ParseResult
+from ingest.html import parse_html
 from ingest.hyphenation import Vocabulary, join_lines
 from ingest.language import detect_lang
 from ingest.markdown import parse_markdown
@@ -70,6 +71,9 @@ def test_pdf_metadata_people_are_authors_not_the_organisation(pasa: ParseResult)
 def test_pdf_tables_stay_tables(pasa: ParseResult) -> None:
     table = next(s for s in pasa.statements if "ICLR 2023" in s.text and "|" in s.text)
     assert "\n" in table.text  # one row per line, not glued into a sentence
+    # a header row laid out as its own block stays with the table's rows; a lone "row" is a formula's pieces
+    assert any(s.text.startswith("Name | Value\n") for s in pasa.statements)
+    assert all(s.text.count("\n") >= 1 for s in pasa.statements if " | " in s.text and "arXiv" not in s.text)
 
 
 def test_pdf_warnings_are_one_line(pasa: ParseResult) -> None:
@@ -88,6 +92,33 @@ def test_web_page_main_content_only(flag_day: ParseResult) -> None:
     assert "Español" not in joined and "Jump to content" not in joined  # language menu, navigation
     assert "function(" not in joined and "RLQ" not in joined  # scripts
     assert all(len(t.split()) >= 3 for t in texts)
+
+
+def test_web_page_keeps_every_word_of_its_paragraphs(flag_day: ParseResult, shared_dir: Path) -> None:
+    """No sentence of the article's paragraphs is lost: the text after a footnote mark ("1965.[1] The day
+    is marked ...") once went with the removed mark."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring((shared_dir / "docs" / "flag_day.html").read_text(encoding="utf-8"))
+    for mark in tree.xpath("//sup[contains(@class, 'reference')]"):
+        mark.drop_tree()
+    stored = " ".join(" ".join(s.text.split()) for s in flag_day.statements)
+    paragraphs = [" ".join(p.text_content().split()) for p in tree.xpath("//div[@id='mw-content-text']//p")]
+    paragraphs = [p for p in paragraphs if len(p.split()) >= 5]
+    assert len(paragraphs) >= 4
+    missing = [p for p in paragraphs if p not in stored]
+    assert not missing, missing
+
+
+def test_text_after_a_removed_footnote_mark_is_kept() -> None:
+    page = ("<html><head><title>T</title></head><body><article><h1>Rules</h1>"
+            "<p>The rule took effect in 1965.<sup class='reference' id='cite_ref-1'><a href='#n1'>[1]</a></sup> "
+            "It is marked every year by public ceremonies in many towns and schools.</p>"
+            "<p>A second paragraph with enough words to count as the article's main content here.</p>"
+            "</article><ol class='references'><li id='n1'>Source, retrieved 2020.</li></ol></body></html>")
+    joined = " ".join(s.text for s in parse_html(page, "page.html").statements)
+    assert "1965. It is marked every year by public ceremonies" in " ".join(joined.split())
+    assert "retrieved" not in joined
 
 
 def test_web_page_metadata(flag_day: ParseResult) -> None:
