@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.answer.offline import OFFLINE_BACKEND
 from assistant.answer.quality import AnswerQuality
-from core.model import Passage
+from core.model import Mode, Passage
 
 if TYPE_CHECKING:
     from assistant.answer.answerer import Answerer
@@ -179,9 +179,14 @@ def check_answers(charter: Evaluated, questions: list[dict[str, Any]]) -> dict[s
 
 
 def evaluate_file(charter: Evaluated, path: Path, *, k: int = 5, retrievers: list[Method] | None = None,
-                  with_answers: bool = True) -> dict[str, Any]:
+                  with_answers: bool = True, mode: Mode = "ask") -> dict[str, Any]:
     """The report of ``charter eval``: the first retriever's figures at the top level,
-    every retriever's under ``retrievers``."""
+    every retriever's under ``retrievers``; ``mode`` summary adds the drafts' figures, and compare reads a
+    compare question file and reports only its figures (``evaluate_modes.py``)."""
+    from assistant.evaluate_modes import evaluate_compare, evaluate_summary
+
+    if mode == "compare":
+        return evaluate_compare(charter, path)
     questions = load_questions(path)
     runs = [evaluate_retriever(charter, questions, k, m) for m in (retrievers or ["hybrid"])]
     report = dict(runs[0])
@@ -189,12 +194,18 @@ def evaluate_file(charter: Evaluated, path: Path, *, k: int = 5, retrievers: lis
     keys = (f"recall@{k}", "mrr@10", "ndcg@10", "abstention_accuracy", "abstention_precision", "abstention_recall",
             "wrongly_refused")
     report["retrievers"] = {r["retriever"]: {key: r[key] for key in keys} for r in runs}
-    if with_answers:
+    if with_answers and mode == "summary":
+        report["summary"] = evaluate_summary(charter, questions)
+    elif with_answers:
         report["answers"] = check_answers(charter, questions)
     return report
 
 
 def format_report(report: dict[str, Any]) -> str:
+    from assistant.evaluate_modes import format_modes
+
+    if report.get("mode") == "compare":
+        return "\n".join(format_modes(report))
     k = report["k"]
     lines = [
         f"questions: {report['n_questions']} ({report['n_answerable']} answerable)   retriever: {report['retriever']}",
@@ -228,4 +239,5 @@ def format_report(report: dict[str, Any]) -> str:
                          f"repeated quotes {a['repeated_quotes']}   p50 {a['answer_p50_ms']:.0f} ms")
     if report.get("misses"):
         lines.append(f"not fully found: {', '.join(map(str, report['misses']))}")
+    lines += format_modes(report)
     return "\n".join(lines)

@@ -3,6 +3,7 @@ from the UI, and for anyone pasting a cited draft into a brief."""
 
 from __future__ import annotations
 
+from assistant.answer.summary import BIBLIOGRAPHY
 from core.model import AlsoIn, Answer, Passage, Source
 
 WAIE_ATTRIBUTION = (
@@ -56,8 +57,10 @@ def answer_markdown(answer: Answer, *, include_text: bool = True, heading: str |
         parts.append(f"> ⚠ {answer.notice}")
     if include_text:
         parts.append(answer.text)
-    if answer.sources:
+    if answer.sources and not (include_text and BIBLIOGRAPHY in answer.text):  # a draft summary ends with its own
         parts.append("**Sources**\n\n" + bibliography(answer))
+    elif needs_waie_attribution(answer):
+        parts.append(f"Some statements come from the {WAIE_ATTRIBUTION}")
     v = answer.verification
     parts.append(f"_{answer.backend} · citations valid {v.citations_valid}/{v.citations_given} · "
                  f"quotes verified {v.quotes_verified}/{v.quotes_total}_")

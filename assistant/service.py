@@ -39,11 +39,12 @@ if TYPE_CHECKING:
     from assistant.index.sync import IngestInterrupted, IngestReport
     from assistant.retrieval.catalog import Catalog
     from assistant.retrieval.retriever import Method, Retriever, SearchResult
+    from assistant.themes.map import ConsensusMap
     from ingest.loaders import FOLDER_DOCS, SUPPORTED_SUFFIXES
 
 __all__ = ["DEFAULT_BASE_URL", "FOLDER_DOCS", "SUPPORTED_SUFFIXES", "UNVERIFIED_LABEL", "Catalog", "Charter",
-           "IngestInterrupted", "IngestLocked", "IngestReport", "SearchResult", "StoreError", "format_report",
-           "safe_url"]
+           "ConsensusMap", "IngestInterrupted", "IngestLocked", "IngestReport", "SearchResult", "StoreError",
+           "format_report", "safe_url"]
 
 # name -> module it lives in; imported when first asked for (see the module docstring)
 _LAZY_EXPORTS = {
@@ -59,6 +60,7 @@ _LAZY_EXPORTS = {
     "UNVERIFIED_LABEL": "assistant.answer.verify",  # the flag the verifier writes into an answer's text
     "safe_url": "assistant.answer.backends",  # a URL without its credentials
     "DEFAULT_BASE_URL": "assistant.answer.backends",
+    "ConsensusMap": "assistant.themes.map",  # what Charter.map returns (tables, JSON, plots)
 }
 
 T = TypeVar("T")
@@ -161,12 +163,17 @@ class Charter:
         with self._lock:
             return self.store.count()
 
-    def drop_collections(self) -> None:
+    def drop_collections(self, on_wait: Callable[[str], None] | None = None) -> None:
         """Delete the stored collections (``--rebuild``); the next call opens them afresh.
-        Call it before anything else when the store may hold another model's vectors."""
-        from assistant.index.store import drop_collections
+        Call it before anything else when the store may hold another model's vectors.
+        It holds the store's ingest lock while it drops, so it never pulls a collection
+        from under an ingest that is writing (it waits ``ingest_lock_wait`` s, then raises
+        ``IngestLocked`` naming the holder)."""
+        from assistant.index.lock import ingest_lock
+        from assistant.index.store import drop_collections, ingest_lock_path
 
-        with self._lock:
+        with self._lock, ingest_lock(ingest_lock_path(self.settings), wait=self.settings.store.ingest_lock_wait,
+                                     on_wait=on_wait):
             drop_collections(self.settings)
             for name in ("store", "retriever", "answerer"):
                 self.__dict__.pop(name, None)
@@ -176,8 +183,10 @@ class Charter:
         """What ingesting would store, parsed only (``--dry-run``): no store, no model."""
         from assistant.index.sync import IngestReport, parse_files
 
-        report = IngestReport()
-        statements = [st for _path, found in parse_files(list(paths), report) for st in found]
+        report = IngestReport()  # the same size and symlink rules as an ingest: a dry run reads no 1 GB file
+        found_files = parse_files(list(paths), report, max_file_bytes=self.settings.store.ingest_max_file_mb * 1e6,
+                                  follow_symlinks=self.settings.store.ingest_follow_symlinks)
+        statements = [st for _path, found in found_files for st in found]
         return statements, report
 
     def ingest(self, paths: Iterable[Path], **kwargs: Any) -> IngestReport:
@@ -189,12 +198,16 @@ class Charter:
         kwargs.setdefault("batch_size", self.settings.embedding.batch)
         kwargs.setdefault("max_file_bytes", self.settings.store.ingest_max_file_mb * 1e6)
         kwargs.setdefault("lock_wait", self.settings.store.ingest_lock_wait)
+        kwargs.setdefault("follow_symlinks", self.settings.store.ingest_follow_symlinks)
         with self._lock:
             store = self.store  # built once, under the lock
         # Not under the service's lock: a long ingest (the first start's fill) must not hold up questions.
         # Ingests serialise on the store's own ingest lock, and a file's new passages stay staged, invisible
         # to searches, until its one switch; the retriever rebuilds its snapshot when the store's generation moves.
-        return ingest(store, list(paths), **kwargs)
+        report = ingest(store, list(paths), **kwargs)
+        with self._lock:  # rebuild (and persist beside the store) BM25 and the names now, not at the next question
+            self.retriever.index  # noqa: B018 - the property builds it
+        return report
 
     def catalog(self) -> Catalog:
         """Counts and names of what is stored (cached by the retriever until the store changes)."""
@@ -256,12 +269,35 @@ class Charter:
         return final
 
     def evaluate(self, questions: Path, *, k: int = 5, retrievers: list[Method] | None = None,
-                 with_answers: bool = True) -> dict[str, Any]:
-        """The ``charter eval`` report on a gold question file (``format_report`` prints it)."""
+                 with_answers: bool = True, mode: Mode = "ask") -> dict[str, Any]:
+        """The ``charter eval`` report on a gold question file (``format_report`` prints it); ``mode`` summary
+        or compare adds that mode's figures (compare reads a compare question file)."""
         from assistant.evaluate import evaluate_file
 
         with self._lock:
-            return evaluate_file(self, questions, k=k, retrievers=retrievers, with_answers=with_answers)
+            return evaluate_file(self, questions, k=k, retrievers=retrievers, with_answers=with_answers, mode=mode)
+
+    def map(self, topic: str | None = None, framework: str | Path | None = None, *, by: str = "author",
+            k: int = 40, filters: Filters | None = None, max_themes: int | None = None,
+            seed: int = 0) -> ConsensusMap:
+        """The consensus map (assistant/themes/map.py): of what ``topic`` retrieves (``k`` passages), or of
+        the whole store; themes discovered (up to 6 for a topic, 8 for the store), or a framework's (a JSON
+        file, or ``fjeld2020`` / ``waie17``)."""
+        from assistant.themes.frameworks import load_framework
+        from assistant.themes.map import build_map
+
+        chosen = load_framework(framework) if framework else None
+        with self._lock:
+            if topic:
+                found = self.retriever.search(topic, k=k, filters=filters)
+                passages = [] if found.abstain else found.passages
+            else:
+                passages = [row.passage() for row in self.store.all_passages()]
+            embedder = self.embedder
+            return build_map(passages, lambda texts: embedder.embed_array(texts, is_query=False), topic=topic,
+                             framework=chosen, embed_query=lambda texts: embedder.embed_array(texts, is_query=True),
+                             by="document" if by == "document" else "author",
+                             max_themes=max_themes or (6 if topic else 8), seed=seed)
 
 
 def _check_registered_names(settings: Settings) -> None:

@@ -80,6 +80,9 @@ class StoreSettings(_Group):
         ge=0)
     ingest_max_file_mb: float = flat(
         "ingest_max_file_mb", 100.0, "Files larger than this (MB) are refused before they are read", gt=0)
+    ingest_follow_symlinks: bool = flat(
+        "ingest_follow_symlinks", False, "Follow symlinks inside a folder that lead outside it (off: they could "
+        "pull any file of the machine into the corpus)")
     ingest_lock_wait: float = flat(
         "ingest_lock_wait", 600.0, "Seconds `charter ingest` waits for another ingest into the same store", ge=0)
 
@@ -191,6 +194,9 @@ class LLMSettings(_Group):
     temperature: float = flat("llm_temperature", 0.1, "Sampling temperature", ge=0, le=2)
     timeout: float = flat("llm_timeout", 60.0, "Seconds before a request is given up", gt=0)
     max_retries: int = flat("llm_max_retries", 0, "Retries of a failed request before the offline answer", ge=0)
+    retry_after_max: float = flat(
+        "llm_retry_after_max", 10.0, "A 429 reply's Retry-After is honoured once when it asks to wait at most this "
+        "many seconds; a longer wait (or a second 429) gives the offline answer at once", ge=0)
     api_key: SecretStr | None = flat("openai_api_key", None, "API key (OPENAI_API_KEY)")
     base_url: str | None = flat("openai_base_url", None, "OpenAI-compatible base URL (OPENAI_BASE_URL)")
 

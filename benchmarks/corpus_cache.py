@@ -25,6 +25,7 @@ import json
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +46,24 @@ def corpus_texts(corpus: Path, chunk_chars: int, chunk_overlap: int) -> list[str
     records = [r for _, statements in parsed for st in statements for r in split_statement(st, chunk_chars,
                                                                                              chunk_overlap)]
     return list(dict.fromkeys(normalise(record_embedding_text(r)) for r in records))
+
+
+def sentence_texts(corpus: Path, chunk_chars: int, chunk_overlap: int) -> list[str]:
+    """The normalised sentences of every passage, as the consensus map and the offline answer embed them
+    (each sentence alone, no metadata header): shipped too, so a fresh machine's first whole-store map
+    embeds nothing (3k sentences take minutes on 2 cores)."""
+    from assistant.index.embedders.cache import normalise
+    from assistant.index.sync import IngestReport, parse_files
+    from assistant.themes.map import map_units
+    from core.model import Passage
+    from ingest.splitting import split_statement
+
+    report = IngestReport()
+    records = [r for _, statements in parse_files([corpus], report) for st in statements
+               for r in split_statement(st, chunk_chars, chunk_overlap)]
+    as_passages = [Passage(id=r.id, statement_id=r.statement.id, text=r.text, lang=r.statement.lang)
+                   for r in records]
+    return list(dict.fromkeys(normalise(s) for unit in map_units(as_passages) for s in unit.sentences))
 
 
 def stored_vectors(store: Path, collection: str = "charter") -> dict[str, dict[str, np.ndarray]]:
@@ -121,9 +140,34 @@ def build(corpus: Path, batch: int = 32, from_store: Path | None = None, from_ca
         write_segment(folder, [text_key(model.model_id, t) for t in texts], vectors, name="corpus")
         print(f"\r{model.model_id}: {len(todo)} of {len(texts)} passages embedded in {seconds:.0f} s -> {folder}")
         described[model.model_id] = {"folder": folder.name, "dim": int(vectors.shape[1])}
+        if model is models[0]:  # the sentences, for the main model only (the map and answers use it alone)
+            described[model.model_id]["sentences"] = _ship_sentences(model, corpus, settings, from_cache, batch)
+
     manifest["models"] = described
     (corpus / SHIPPED_DIRNAME / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
+
+
+def _ship_sentences(model: Any, corpus: Path, settings: Any, from_cache: Path | None, batch: int) -> int:
+    from assistant.index.embedders.cache import SHIPPED_DIRNAME, model_folder, text_key, write_segment
+
+    texts = sentence_texts(corpus, settings.embedding.chunk_chars, settings.embedding.chunk_overlap)
+    known = cached_vectors(from_cache, model.model_id, texts) if from_cache else {}
+    if known:  # checked like the passages: reused vectors must be what the model computes
+        sample = random.Random(1).sample(sorted(known), min(24, len(known)))
+        fresh = model.embed_array(sample, is_query=False)
+        if not np.allclose(fresh, np.array([known[t] for t in sample], dtype=np.float32), rtol=0, atol=1e-5):
+            raise SystemExit(f"reused {model.model_id} sentence vectors differ from what the model computes")
+    todo = [t for t in texts if t not in known]
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        known.update(zip(chunk, model.embed_array(chunk, is_query=False)))
+        print(f"\r{model.model_id} sentences: {min(start + batch, len(todo))}/{len(todo)}", end="", flush=True)
+    vectors = np.stack([np.asarray(known[t], dtype=np.float32) for t in texts])
+    folder = model_folder(corpus / SHIPPED_DIRNAME, model.model_id)
+    write_segment(folder, [text_key(model.model_id, t) for t in texts], vectors, name="sentences")
+    print(f"\r{model.model_id}: {len(texts)} sentences shipped ({len(todo)} embedded now)")
+    return len(texts)
 
 
 if __name__ == "__main__":

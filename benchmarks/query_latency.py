@@ -1,6 +1,12 @@
 """Latency of search and of an offline answer, and the process's memory.
 
     python benchmarks/query_latency.py [--store DIR] [--rounds 3]
+
+Prints p50/p95 of ``search`` (retrieval alone), of ``offline answer`` (the whole ``Answerer.answer``: retrieval,
+the question embedded for its sentences, the sentences scored and the answer composed) and of ``compose`` (the
+answer's own part on already-retrieved passages, question embedding included), so that a slow answer can be
+put on retrieval or on the answerer.  The first round meets sentences whose vectors are not cached yet (they
+are kept in the store's embedding cache, keyed by model and text); later rounds show the usual case.
 """
 
 from __future__ import annotations
@@ -8,6 +14,7 @@ from __future__ import annotations
 import resource
 import statistics
 import time
+from collections.abc import Callable
 
 from common import DEV, bench_charter, store_arguments
 
@@ -21,6 +28,7 @@ def main() -> None:
     parser = store_arguments(__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    from assistant.answer.offline import compose
     from assistant.evaluate import load_questions
 
     charter = bench_charter(args)
@@ -28,7 +36,19 @@ def main() -> None:
     started = time.perf_counter()
     charter.retriever.search("warm-up question about AI safety")
     print(f"first search (builds BM25 index, loads models): {time.perf_counter() - started:.2f} s")
-    runs = (("search", lambda q: charter.retriever.search(q)), ("offline answer", lambda q: charter.answerer.answer(q)))
+    answerer = charter.answerer
+    found = {q: answerer.retriever.search(q) for q in questions}
+
+    def composed(q: str) -> None:
+        result = found[q]
+        compose(q, result.passages, embed=answerer._embed(q), abstain_reason=result.reason if result.abstain
+                else None)
+
+    runs: tuple[tuple[str, Callable[[str], object]], ...] = (
+        ("search", lambda q: charter.retriever.search(q)),
+        ("offline answer", lambda q: answerer.answer(q)),
+        ("compose", composed),
+    )
     for label, run in runs:
         times = []
         for _ in range(args.rounds):

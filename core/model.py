@@ -69,6 +69,12 @@ class Citation:
         return text
 
 
+    def speaker(self) -> str:
+        """Who speaks in the text, as an answer groups and heads it: the authors when people wrote it
+        ("He et al."), else the organisation.  An organisation stored for a paper may be only the
+        publisher or the file's folder, so it never stands in for the paper's authors."""
+        return self.people_short() or self.author or "Unknown author"
+
     def people_short(self) -> str:
         """The authors as a citation names them: "A", "A and B", or "A et al."."""
         people = [p.strip() for p in (self.authors or "").split(";") if p.strip()]

@@ -186,7 +186,9 @@ def _drop_chrome(soup: Any) -> None:
     for tag in soup.find_all(_HTML_DROP):
         tag.decompose()
     for tag in soup.find_all(True):
-        if tag.decomposed:
+        # not ``tag.decomposed``: on a tag never decomposed, bs4 looks the attribute up as a child tag
+        # name, a search of the whole subtree per tag (minutes on a page nested 50,000 deep)
+        if vars(tag).get("_decomposed", False):
             continue
         hidden = tag.has_attr("hidden") or tag.get("aria-hidden") == "true" \
             or tag.get("role") in ("navigation", "banner", "contentinfo")
@@ -204,38 +206,46 @@ class _HtmlWalker:
         self._line: int | None = None
 
     def walk(self, node: Any) -> None:
+        """Depth first with a stack of its own, not by recursion: a page nested thousands of tags deep
+        must not exhaust Python's stack."""
         from bs4 import NavigableString
         from bs4.element import PreformattedString
 
-        for child in node.children:
-            if isinstance(child, PreformattedString):
+        todo: list[tuple[str, Any, Any]] = [("children", node, None)]
+        while todo:
+            kind, item, parent = todo.pop()
+            if kind == "flush":
+                self.flush()
+            elif kind == "children":
+                todo.extend(("node", child, item) for child in reversed(list(item.children)))
+            elif isinstance(item, PreformattedString):
                 continue  # comments, doctype, CDATA, processing instructions
-            if isinstance(child, NavigableString):
-                self._add(str(child), node)
+            elif isinstance(item, NavigableString):
+                self._add(str(item), parent)
             else:
-                self._element(child)
+                todo.extend(reversed(self._element(item)))
 
-    def _element(self, tag: Any) -> None:
+    def _element(self, tag: Any) -> list[tuple[str, Any, Any]]:
+        """What to do for one tag: its heading or preformatted block now, then the steps returned, in order."""
         name = tag.name
         if re.fullmatch(r"h[1-6]", name):
             self.flush()
             text = squash(tag.get_text(" "))
             if text:
                 self.blocks.append(Block(text, tag.sourceline, int(name[1])))
-        elif name == "pre":
+            return []
+        if name == "pre":
             self.flush()
             text = tag.get_text().strip("\n")
             if text.strip():
                 self.blocks.append(Block(text, tag.sourceline))
-        elif name in _HTML_BLOCK:
+            return []
+        if name in _HTML_BLOCK:
             self.flush()
-            self.walk(tag)
-            self.flush()
-        elif name in _HTML_CELL or name == "br":
+            return [("children", tag, None), ("flush", None, None)]
+        if name in _HTML_CELL or name == "br":
             self._parts.append(" ")
-            self.walk(tag)
-        else:
-            self.walk(tag)
+        return [("children", tag, None)]
 
     def _add(self, text: str, parent: Any) -> None:
         if self._line is None and text.strip():

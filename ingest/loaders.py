@@ -66,18 +66,20 @@ def _unsupported(path: Path) -> IngestError:
     return IngestError(str(path), f"unsupported file type ({what}); supported: {kinds}")
 
 
-def iter_files(paths: list[Path]) -> list[Path]:
+def iter_files(paths: list[Path], *, follow_symlinks: bool = False, skipped: list[str] | None = None) -> list[Path]:
     """The files to ingest: explicit files as given, folders expanded recursively.
 
     Inside folders, hidden files/folders and unsupported extensions are skipped
     (a corpus folder may hold notes and images); a file named explicitly with
     an unsupported extension, or a path that does not exist, is an error.
-    Each file appears once, in the order given (folder contents sorted).
+    Each file appears once, in the order given (folder contents sorted).  A symlink inside a folder
+    that leads outside it is not followed unless ``follow_symlinks`` (it could pull any file of the
+    machine into the corpus); ``skipped`` hears about each one.
     """
     found: list[Path] = []
     seen: set[Path] = set()
     for path in paths:
-        for file in _expand(path):
+        for file in _expand(path, follow_symlinks, skipped if skipped is not None else []):
             key = file.resolve()
             if key not in seen:
                 seen.add(key)
@@ -85,10 +87,10 @@ def iter_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _expand(path: Path) -> list[Path]:
+def _expand(path: Path, follow_symlinks: bool, skipped: list[str]) -> list[Path]:
     """One explicit path -> the files it stands for."""
     if path.is_dir():
-        return _folder_files(path)
+        return _folder_files(path, follow_symlinks, skipped)
     if not path.exists():
         raise IngestError(str(path), "no such file or folder")
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -100,12 +102,29 @@ def _expand(path: Path) -> list[Path]:
 FOLDER_DOCS = ("readme", "license", "licence", "changelog", "contributing", "notice")
 
 
-def _folder_files(folder: Path) -> list[Path]:
+def _folder_files(folder: Path, follow_symlinks: bool = False, skipped: list[str] | None = None) -> list[Path]:
     """Supported, non-hidden files below ``folder``, sorted by relative path.
 
     A folder's README/LICENSE describe the corpus; named explicitly they are read."""
     files: list[Path] = []
+    inside = folder.resolve()
     for root, dirs, names in os.walk(folder):
+        if not follow_symlinks:
+            for name in [d for d in dirs if (Path(root) / d).is_symlink()]:
+                if not _within(Path(root) / name, inside):
+                    dirs.remove(name)
+                    if skipped is not None:
+                        skipped.append(f"{Path(root) / name}: warning: a symlink leading outside {folder}; not "
+                                       "followed (setting ingest_follow_symlinks)")
+            kept = []
+            for name in names:
+                if (Path(root) / name).is_symlink() and not _within(Path(root) / name, inside):
+                    if skipped is not None and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                        skipped.append(f"{Path(root) / name}: warning: a symlink leading outside {folder}; not "
+                                       "followed (setting ingest_follow_symlinks)")
+                    continue
+                kept.append(name)
+            names = kept
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in names:
             if name.startswith(".") or Path(name).stem.lower() in FOLDER_DOCS:
@@ -113,6 +132,13 @@ def _folder_files(folder: Path) -> list[Path]:
             if Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
                 files.append(Path(root) / name)
     return sorted(files, key=lambda f: f.relative_to(folder).parts)
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder)
+    except (OSError, RuntimeError):  # a symlink loop: not followed either
+        return False
 
 
 def load_txt(path: Path) -> ParseResult:

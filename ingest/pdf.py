@@ -71,8 +71,8 @@ def load_pdf(path: Path) -> ParseResult:
     finally:
         document.close()
     statements = _statements(pages, heights, widths, labels, meta, source, issues)
-    if not statements:
-        issues.append(ParseIssue(source, None, "no extractable text (scanned? it needs OCR)"))
+    if not statements:  # an error, not a warning: the user must learn the file added nothing
+        raise IngestError(source, "no text layer: no extractable text (a scanned PDF? run OCR on it first)")
     return ParseResult(statements, issues)
 
 

@@ -17,8 +17,8 @@ as it would against api.openai.com, a vLLM or an Ollama server:
 
 What the "model" says is scripted: push replies onto a queue (``stub.reply``)
 or set ``stub.responder`` to a function of the request.  Replies can be text,
-``Reply`` (text with explicit chunks), ``Error`` (401/429/500/503 ... with
-OpenAI's error JSON body), ``Hang`` (no answer for longer than the client
+``Reply`` (text with explicit chunks), ``Error`` (401/403/404/429/500/503 ... with
+OpenAI's error JSON body, a 429 optionally with ``Retry-After``), ``Hang`` (no answer for longer than the client
 timeout), ``Garbage`` (a 200 stream of invalid JSON) or ``Cut`` (a stream that
 breaks off mid-way).  Every request is recorded (``stub.requests``) so tests
 can assert what the prompt contained and which headers arrived.
@@ -76,6 +76,7 @@ class Error:
     type: str | None = None
     code: str | None = None
     echo_key: bool = False  # put the received Authorization value in the message, like a careless server
+    retry_after: float | None = None  # send a Retry-After header (seconds), as a rate-limiting server does
 
 
 @dataclass
@@ -246,9 +247,12 @@ class _Handler(BaseHTTPRequestHandler):
         expected = self.server.stub.api_key
         return expected is None or req.headers.get("authorization") == f"Bearer {expected}"
 
-    def _send_head(self, status: int, content_type: str, length: int | None = None) -> None:
+    def _send_head(self, status: int, content_type: str, length: int | None = None,
+                   headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("x-request-id", f"req_stub_{int(time.time() * 1000)}")
         if length is None:
             self.send_header("Transfer-Encoding", "chunked")
@@ -256,9 +260,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(length))
         self.end_headers()
 
-    def _json(self, status: int, payload: Any) -> None:
+    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
-        self._send_head(status, "application/json", len(data))
+        self._send_head(status, "application/json", len(data), headers)
         self.wfile.write(data)
 
     def _error(self, err: Error) -> None:
@@ -266,8 +270,9 @@ class _Handler(BaseHTTPRequestHandler):
         message = err.message or message
         if err.echo_key:
             message += f" (received: {self.headers.get('Authorization', '')})"
-        self._json(err.status,
-                   {"error": {"message": message, "type": err.type or etype, "param": None, "code": err.code or code}})
+        payload = {"error": {"message": message, "type": err.type or etype, "param": None, "code": err.code or code}}
+        headers = {"Retry-After": f"{err.retry_after:g}"} if err.retry_after is not None else {}
+        self._json(err.status, payload, headers)
 
     def _write_chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")

@@ -19,6 +19,8 @@ from ui.api import make_api
 from ui.browse import ALL
 from ui.cards import EMPTY_PANEL
 from ui.chat import MODES, ChatHandlers
+from ui.compare_view import TABLE_CSS
+from ui.map_tab import map_tab
 from ui.runtime import Runtime
 from ui.session import Conversation
 from ui.settings_view import settings_html
@@ -167,6 +169,8 @@ def build_app(charter: Charter, runtime: Runtime | None = None, *, start: bool =
                 c = _chat_tab(runtime)
             with gr.Tab("Browse the corpus", id="browse", elem_id="charter-tab-browse"):
                 b = _browse_tab()
+            with gr.Tab("Map", id="map", elem_id="charter-tab-map"):
+                map_tab(runtime)
             with gr.Tab("Add files", id="upload", elem_id="charter-tab-upload"):
                 u = _upload_tab()
             with gr.Tab("Settings", id="settings", elem_id="charter-tab-settings"):
@@ -207,7 +211,7 @@ def _wire(demo: gr.Blocks, runtime: Runtime, chat: ChatHandlers, conversation: g
         picked = button.click(lambda ex, i=i: chat.pick_example(i, ex), widgets.examples,
                               [c["question"], c["mode"], c["targets"], c["k"]], show_progress="hidden", **PRIVATE)
         after_answer(picked.then(chat.respond, ask_inputs, ask_outputs, **answer_opts))
-    clear_outputs = ask_outputs[:3] + [c["question"], c["last_md"], c["dl_conv"], c["dl_last"]]
+    clear_outputs = ask_outputs[:3] + [c["question"], c["last_md"], c["dl_conv"], c["dl_last"], c["targets"]]
     for trigger in (c["clear"].click, c["chatbot"].clear):
         trigger(chat.new_conversation, None, clear_outputs, show_progress="hidden", **PRIVATE).then(
             cited_statements, conversation, c["open_source"], show_progress="hidden", **PRIVATE)
@@ -247,7 +251,7 @@ def auth_pair(settings) -> tuple[str, str] | None:
 
 def launch_options() -> dict[str, Any]:
     """Look and limits of the page, for ``Blocks.launch`` (Gradio 6 takes them there)."""
-    return {"theme": make_theme(), "css": CSS, "head": SCROLL_JS,
+    return {"theme": make_theme(), "css": CSS + TABLE_CSS, "head": SCROLL_JS,
             "footer_links": ["api"], "max_file_size": "100mb", "show_error": False,
             "ssr_mode": False, "pwa": False, "mcp_server": False}
 

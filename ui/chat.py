@@ -57,12 +57,9 @@ class ChatHandlers:
         if not question:
             yield (gr.skip(),) * 7
             return
+        # compare: organisations the question names win over the picker; with neither, the answer takes the
+        # two most relevant ones and says so in its first line
         targets = list(targets or [])
-        if mode == "compare" and len(targets) < 2:
-            gr.Warning("Compare: pick two or more organisations or documents first "
-                       "(the topic goes in the question box).")
-            yield (gr.skip(),) * 7
-            return
         conversation = conversation or Conversation()
         turn = len(conversation.turns)
         filters = make_filters(authors, documents, since, until, lang)
@@ -112,9 +109,10 @@ class ChatHandlers:
     # ---- other chat actions --------------------------------------------------------------------
     @staticmethod
     def new_conversation() -> tuple:
-        """A fresh conversation for this session only."""
+        """A fresh conversation for this session only; the compare targets go with it (a picked target
+        must not silently carry over into the next conversation's question)."""
         return ([], EMPTY_PANEL, Conversation(), "", "", gr.update(value=None, interactive=False),
-                gr.update(value=None, interactive=False))
+                gr.update(value=None, interactive=False), gr.update(value=[]))
 
     def pick_example(self, index: int, examples: list[Example]) -> tuple:
         """Fill the question box, mode, targets and number of sources from a "Start here" example."""
@@ -128,6 +126,7 @@ class ChatHandlers:
         """Compare needs targets and takes a topic; the others take a question.  The number of
         sources starts from the mode's own default (a summary covers more ground than one answer)."""
         compare = mode == "compare"
-        placeholder = ("The topic to compare, e.g. international cooperation" if compare else
+        placeholder = ("Name who to compare and on what, e.g. Compare Japan and China on security (or pick "
+                       "them above and type the topic)" if compare else
                        "Ask about AI-governance statements, e.g. What do governments commit to?")
         return gr.update(visible=compare), gr.update(placeholder=placeholder), self.runtime.charter.settings.k_for(mode)

@@ -105,7 +105,10 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, dry_run: bo
         return
     charter = _charter(ctx)
     if rebuild:  # before the store is opened: it may hold another model's vectors
-        charter.drop_collections()
+        try:  # under the ingest lock: never drops a collection another ingest is writing
+            charter.drop_collections(on_wait=lambda message: click.echo(message, err=True))
+        except IngestLocked as err:
+            _fail(f"{err}; nothing was dropped: try --rebuild again when it has finished", code=3)
     refused: list[str] = []
 
     def confirm(plan: Any) -> bool:
@@ -296,18 +299,64 @@ def ask(ctx, question, mode, targets, k, author, document, since, until, lang, h
 @click.option("--retriever", "retrievers", multiple=True, type=click.Choice(["dense", "bm25", "hybrid"]),
               help="Run these retrievers side by side (default: hybrid).")
 @click.option("--answers/--no-answers", default=True, help="Also answer each question and check its citations.")
+@click.option("--mode", type=click.Choice(["ask", "summary", "compare"]), default="ask",
+              help="summary: the drafts' figures (organisations covered, repeated and cut quotes); compare: a "
+                   "compare question file's figures (cells on their row's theme).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def evaluate(ctx, questions, k, retrievers, answers, as_json) -> None:
+def evaluate(ctx, questions, k, retrievers, answers, mode, as_json) -> None:
     """Retrieval quality on a gold question file (recall@k, MRR@10, nDCG@10, abstention)."""
     from assistant.service import format_report
 
     charter = _charter(ctx)
     try:
-        result = charter.evaluate(questions, k=k, retrievers=list(retrievers) or ["hybrid"], with_answers=answers)
+        result = charter.evaluate(questions, k=k, retrievers=list(retrievers) or ["hybrid"], with_answers=answers,
+                                  mode=mode)
     except ValueError as err:
         _fail(str(err))
     click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else format_report(result))
+
+
+@main.command(name="map")
+@click.argument("topic", required=False)
+@click.option("--framework", help="A JSON file [{\"name\", \"description\"}, ...], or fjeld2020 / waie17.")
+@click.option("--by", type=click.Choice(["author", "document"]), default="author", help="Rows: organisations or "
+              "documents.")
+@click.option("-k", "k", type=int, default=40, help="With TOPIC: how many passages it maps.")
+@click.option("--json", "as_json", is_flag=True, help="The map as JSON.")
+@click.option("--markdown", is_flag=True, help="The map as a Markdown brief.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Also draw the heatmap here.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write its cells.")
+@click.pass_context
+def consensus_map(ctx, topic, framework, by, k, as_json, markdown, png, csv_path) -> None:
+    """Who speaks to what: organisations x themes for TOPIC, or for the whole store."""
+    try:
+        result = _charter(ctx).map(topic, framework, by=by, k=k)
+    except ValueError as err:  # a framework file that is not a list of named themes
+        _fail(str(err))
+    if png:
+        result.save_png(str(png))
+    if csv_path:
+        csv_path.write_text(result.csv(), encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    elif markdown:
+        click.echo(result.markdown())
+    else:
+        if not result.themes:
+            click.echo("(nothing to map: the store holds nothing close enough to this topic)")
+        matrix = result.matrix()
+        for j, theme in enumerate(result.themes):
+            speakers = int((matrix[:, j] > 0).sum())
+            who = "organisations" if by == "author" else "documents"
+            click.echo(f"{j + 1}. {theme.label}: {speakers} of {len(result.rows)} {who}, {theme.statements} "
+                       f"statements" + (f", since {theme.first_year}" if theme.first_year else ""))
+            for cell in sorted((c for c in result.cells if c.theme == j), key=lambda c: -c.similarity)[:2]:
+                click.echo(f"   “{' '.join(cell.quote.split())}” ({cell.citation()})")
+        click.echo(f"{result.statements} statements, {result.unassigned} on no theme.")
+    for path in (png, csv_path):
+        if path:
+            click.echo(f"wrote {path}", err=True)
 
 
 @main.command()
@@ -319,8 +368,12 @@ def evaluate(ctx, questions, k, retrievers, answers, as_json) -> None:
 def serve(ctx, host, port, share, no_ingest) -> None:
     """Open the chat UI (ingests the default corpus on first start)."""
     from ui.app import launch
+    from ui.auth import exposure_warning
 
     settings: Settings = ctx.obj["settings"]
+    warning = exposure_warning(host or settings.ui.host, bool(settings.ui.auth), share)
+    if warning:
+        click.echo(f"charter: {warning}", err=True)
     launch(_charter(ctx), host=host or settings.ui.host, port=port or settings.ui.port, share=share,
            ingest_if_empty=not no_ingest)
 

@@ -85,11 +85,13 @@ details.charter-turn > summary { cursor: pointer; margin: .6rem 0; font-weight: 
 # The chat shows each new answer from its start.  Gradio's autoscroll (off in app.py) keeps the chat box at the
 # end of the newest message, so a long answer opened on its last quote, its lead and first quotes scrolled away.
 # Each answer bubble starts with an empty ``charter-answer-top charter-turn-N`` marker (cards.answer_message);
-# when a marker of a new turn appears, the chat box scrolls to put the question above it at the top, once.
+# when a marker of a new turn appears, the chat box scrolls to put the question above it at the top.  While the
+# answer is still too short for that (the "Searching…" placeholder), the box cannot scroll so far yet: it goes as
+# far as it can and tries again as the answer grows, until the question stands at the top once.
 SCROLL_JS = """
 <script>
 (() => {
-  let shown = null;
+  let shown = null, settled = false;
   const place = () => {
     const chat = document.getElementById("charter-chat");
     if (!chat) return;
@@ -97,16 +99,19 @@ SCROLL_JS = """
     if (!marks.length) { shown = null; return; }
     const mark = marks[marks.length - 1];
     const turn = [...mark.classList].find((c) => c.startsWith("charter-turn-"));
-    if (!turn || turn === shown) return;
-    shown = turn;
+    if (!turn) return;
+    if (turn !== shown) { shown = turn; settled = false; }
+    if (settled) return;
     const box = chat.querySelector(".bubble-wrap");
     if (!box) return;
     const rows = chat.querySelectorAll(".message-row");
     const bubble = mark.closest(".message-row");
     const index = [...rows].indexOf(bubble);
     const top = index > 0 ? rows[index - 1] : (bubble || mark);
-    const offset = top.getBoundingClientRect().top - box.getBoundingClientRect().top;
-    box.scrollTop += offset - 8;
+    const want = box.scrollTop + top.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    const most = box.scrollHeight - box.clientHeight;
+    box.scrollTop = Math.max(0, Math.min(want, most));
+    settled = want <= most + 1;
   };
   new MutationObserver(() => requestAnimationFrame(place)).observe(document.documentElement,
     { childList: true, subtree: true });

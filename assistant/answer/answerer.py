@@ -14,9 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.answer.compare import compose_compare
 from assistant.answer.followup import rewrite
-from assistant.answer.offline import compose
+from assistant.answer.offline import compose, is_chinese
 from assistant.answer.select import Embed
+from assistant.answer.summary import outline
+from assistant.answer.targets import MIN_TARGETS, Targets, top_organisations
+from assistant.answer.targets import choose as choose_targets
 from assistant.retrieval.retriever import Retriever, SearchResult
 from assistant.settings import Settings
 from core.model import Answer, Filters, Mode, Passage
@@ -68,26 +72,41 @@ class Answerer:
         (``offline``: the quote answer even when an LLM is configured, as ``charter eval`` measures it)."""
         query = self._standalone(question, history)
         k = k or self.settings.k_for(mode)
-        if mode == "compare" and targets and len(targets) >= 2:
-            by_target, passages, result = self._compare_passages(query, targets, k, filters)
+        chosen: Targets | None = None
+        by_target: dict[str, list[Passage]] | None = None
+        if mode == "compare":
+            chosen, by_target, passages, result = self._compare_passages(query, targets, k, filters)
+            if chosen is None:  # not even one organisation to compare: answer the question instead
+                mode = "ask"
         else:
-            by_target, mode = None, ("ask" if mode == "compare" else mode)
             result = self.retriever.search(query, k=k, filters=filters)
             passages = result.passages
         notice = result.reason if result.reason and not result.abstain else None  # e.g. "Partly covered: ..."
-        if not offline and self.llm is not None and passages and not result.abstain:
+        one_column = by_target is not None and len(by_target) < MIN_TARGETS  # the LLM's table needs two
+        if not offline and self.llm is not None and passages and not result.abstain and not one_column:
             from assistant.answer.backends import LLMError
+            from assistant.answer.verify import review
 
             try:
+                plan = outline(query, passages, self._embed(query)) if mode == "summary" else None
                 for update in self.llm.stream(question, passages, mode=mode, history=history,
-                                              targets=targets if by_target else None):
+                                              targets=list(by_target) if by_target else None, outline=plan):
                     update.standalone_query = query
+                    rejected = review(update.text, question, passages, update.verification) if update.done else None
+                    if rejected is not None:  # wrong as a whole: no citation, a followed injection, another language
+                        raise LLMError(f"the verifier rejected its answer: {rejected}", kind="rejected")
+                    if chosen is not None:  # say whose columns these are and where they came from
+                        update.text = f"**{chosen.describe(is_chinese(question))}**\n\n{update.text}"
                     yield update
                 return
             except LLMError as err:
                 notice = f"The LLM could not answer ({err.reason}); showing the offline quote answer instead."
-        answer = compose(question, passages, mode=mode, embed=self._embed(query),
-                         abstain_reason=result.reason if result.abstain else None, targets=by_target, notice=notice)
+        if chosen is not None and by_target is not None:
+            answer = compose_compare(question, by_target, self._embed(query), how=chosen.describe(
+                is_chinese(question)), notice=notice)
+        else:
+            answer = compose(question, passages, mode=mode, embed=self._embed(query),
+                             abstain_reason=result.reason if result.abstain else None, notice=notice)
         answer.standalone_query = query
         yield answer
 
@@ -111,25 +130,27 @@ class Answerer:
                 pass
         return rewrite(history, question)
 
-    def _compare_passages(self, query: str, targets: list[str], k: int, filters: Filters | None
-                          ) -> tuple[dict[str, list[Passage]], list[Passage], SearchResult]:
-        """The best passages of each target on the topic, side by side."""
-        catalog = self.retriever.catalog
-        base = filters or Filters()
+    def _compare_passages(self, query: str, picker: list[str] | None, k: int, filters: Filters | None
+                          ) -> tuple[Targets | None, dict[str, list[Passage]], list[Passage], SearchResult]:
+        """The targets (named in the question, else picked, else the top two organisations) and the best
+        passages of each on the topic, side by side; no targets when the store has no organisation at all."""
+        chosen = choose_targets(query, picker, self.retriever.catalog)
+        if len(chosen.targets) < MIN_TARGETS:
+            general = self.retriever.search(query, k=max(3 * k, 10), filters=filters)
+            chosen.targets += top_organisations(general.passages, MIN_TARGETS - len(chosen.targets),
+                                                exclude=chosen.targets)
+        if not chosen.targets:
+            result = self.retriever.search(query, k=k, filters=filters)
+            return None, {}, result.passages, result
         by_target: dict[str, list[Passage]] = {}
         merged: list[Passage] = []
-        last = None
-        for target in targets:
-            authors = [a for a in catalog.resolve([target], "author") if a in catalog.authors]
-            documents = [] if authors else catalog.resolve([target], "document")
-            scoped = Filters(authors=authors or base.authors, documents=documents or base.documents,
-                             since=base.since, until=base.until, lang=base.lang)
-            last = self.retriever.search(query, k=k, filters=scoped)
-            by_target[target] = list(last.passages)
-            merged.extend(p for p in last.passages if p.id not in {m.id for m in merged})
+        for target in chosen.targets:
+            found = self.retriever.search(query, k=k, filters=target.filters(filters))
+            by_target[target.label] = list(found.passages)
+            merged.extend(p for p in found.passages if p.id not in {m.id for m in merged})
         result = SearchResult(query, merged, abstain=not merged,
                               reason=None if merged else "No passage from these targets.")
-        return by_target, merged, result
+        return chosen, by_target, merged, result
 
     def _embed(self, query: str) -> Embed:
         """Embeds the query and the passages' sentences, with the fastest embedder at hand."""

@@ -13,9 +13,12 @@ from typing import Any
 
 from assistant.answer.backends import ChatBackend, LLMError, make_backend
 from assistant.answer.prompts import Message, build_messages, rewrite_messages
+from assistant.answer.quality import splits_token
+from assistant.answer.sentences import whole_sentences
 from assistant.answer.verify import hold_open_quote, verify_answer
 from assistant.settings import Settings
-from core.model import Answer, Mode, Passage
+from core.model import Answer, Mode, Passage, Quote, Source
+from core.text import quote_spans
 
 MAX_QUERY_CHARS = 400  # a "query" longer than this is the model answering instead
 
@@ -42,6 +45,7 @@ class LLMAnswerer:
         mode: Mode = "ask",
         history: list[dict] | None = None,
         targets: list[str] | None = None,
+        outline: str | None = None,
     ) -> Iterator[Answer]:
         """Partial answers while the text streams in, then the verified final one.
 
@@ -50,7 +54,7 @@ class LLMAnswerer:
         quote is never displayed as a quote, not even for a moment.  Their
         sources stay empty until the final answer.
         """
-        messages = build_messages(question, passages, mode=mode, history=history, targets=targets)
+        messages = build_messages(question, passages, mode=mode, history=history, targets=targets, outline=outline)
         text = ""
         for delta in self.llm.stream(messages):
             text += delta
@@ -69,6 +73,7 @@ class LLMAnswerer:
     def _final(self, question: str, text: str, passages: list[Passage], mode: Mode) -> Answer:
         """Verify the whole text. No valid citation at all means nothing is grounded: abstained."""
         checked, sources, verification = verify_answer(text.strip(), passages)
+        checked = _whole_words(checked, sources)
         return Answer(
             question=question,
             text=checked,
@@ -86,6 +91,21 @@ class LLMAnswerer:
             return question
         reply = self.llm.complete(rewrite_messages(history, question))
         return _clean_query(reply) or question
+
+
+def _whole_words(text: str, sources: list[Source]) -> str:
+    """The offline answer's sentence rule on the LLM's quotations: a verified quote that begins or ends inside
+    a word, a number or an abbreviation of its passage ("only 4." of "only 4.5%") becomes the whole sentences
+    it stands in, verbatim, in the text and in its source; other quotes are left as the model wrote them."""
+    for source in sources:
+        for i, quote in enumerate(source.quotes):
+            if not quote.verified or not splits_token(quote.text, source.passage.text) or quote.text not in text:
+                continue
+            spans = quote_spans(source.passage.text, quote.text)
+            whole = whole_sentences(source.passage, spans[0][0], spans[-1][1])
+            text = text.replace(quote.text, whole, 1)
+            source.quotes[i] = Quote(n=quote.n, text=whole, verified=True)
+    return text
 
 
 def _clean_query(reply: str) -> str:

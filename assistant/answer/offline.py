@@ -16,18 +16,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answer.select import Embed, Pick, mmr, relevance
-from assistant.answer.sentences import Unit, join_units, passage_units
+from assistant.answer.select import Embed, Pick, content_words, mmr, relevance
+from assistant.answer.sentences import Unit, join_units, passage_units, refocus
 from core.model import Answer, Mode, Passage, Quote, Source, Verification
 from core.text import cjk_count, cjk_share, fold_for_quotes, quote_spans
 
 OFFLINE_BACKEND = "offline quotes"  # Answer.backend of every answer composed here
-# sentences quoted per answer.  Over the tuning questions (odd dev ids + benchmarks/questions/tune.jsonl)
-# 6 quoted the gold phrase as often as 7 or 8 with less to read (select.py); summaries cover more ground
-BUDGET: dict[str, int] = {"ask": 6, "summary": 10, "compare": 1}
-# an organisation whose best sentence scores this far below the answer's best goes to "See also"; on the
-# tuning questions 0.15 lost no gold phrase against 0.25 or none at all, and cut the quoted text by a tenth
-SEE_ALSO_GAP = 0.15
+# sentences quoted at most per answer; select.CHARS (1200 characters) usually ends an answer first.  On the
+# tuning questions 10 sentences within 1200 characters quoted the gold phrase more often than 6 or 8 sentences
+# alone (select.py); summaries cover more ground
+BUDGET: dict[str, int] = {"ask": 10, "summary": 10, "compare": 1}
+# an organisation whose best sentence fits the question this much less than the answer's best goes to "See
+# also" (fit: the sentence's score without its passage's rank bonus, select.Pick.fit).  On the tuning questions
+# 0.15 lost a gold phrase that 0.25 kept; 0.35 or no gap at all quoted no more gold and 7% more text
+SEE_ALSO_GAP = 0.25
 
 
 def is_chinese(text: str) -> bool:
@@ -52,6 +54,7 @@ class _Group:
 
     author: str
     best: float
+    fit: float  # its best sentence's fit to the question, whatever the passage's rank (select.Pick.fit)
     passages: list[int] = field(default_factory=list)  # in order of first pick
     picks: dict[int, list[Unit]] = field(default_factory=dict)  # passage -> its picked sentences
 
@@ -73,7 +76,9 @@ def _org_summary(author: str, passages: Sequence[Passage], zh: bool) -> str:
     statements = len({p.statement_id for p in passages})
     if statements < 2:
         return f"{short_name(author)} ({_years(passages)})"
-    count = f"{statements} 份声明" if zh else f"{statements} statements"
+    people = any(p.authors for p in passages)  # a paper's paragraphs, not an organisation's statements
+    count = (f"{statements} 段" if people else f"{statements} 份声明") if zh else \
+        f"{statements} {'passages' if people else 'statements'}"
     return f"{short_name(author)} ({_years(passages)}, {count})"
 
 
@@ -88,20 +93,23 @@ def _lead(question: str, quoted: list[Passage], mode: Mode, abstain_reason: str 
                 "The nearest passages are listed for reference only; they do not answer it.")
     by_author: dict[str, list[Passage]] = {}
     for p in quoted:
-        by_author.setdefault(p.author or "Unknown author", []).append(p)
+        by_author.setdefault(p.speaker(), []).append(p)
     orgs = [_org_summary(author, own, zh) for author, own in by_author.items()]
     n = len(orgs)
+    people = any(p.authors for p in quoted)  # a paper's authors are people, not an organisation
     if zh:
-        head = f"摘要草稿（原文引述）：{n} 个机构：" if mode == "summary" else f"{n} 个机构谈及此问题："
+        unit = "个来源" if people else "个机构"
+        head = f"摘要草稿（原文引述）：{n} {unit}：" if mode == "summary" else f"{n} {unit}谈及此问题："
         lead = head + "；".join(orgs) + "。"
         if english_only is True:
             lead += " 以下引文均为英文原文，未经翻译。"
         elif english_only is None:
             lead += " 部分引文为英文原文，未经翻译。"
         return lead
-    subject = "1 organisation addresses this" if n == 1 else f"{n} organisations address this"
+    noun = "source" if people else "organisation"
+    subject = f"1 {noun} addresses this" if n == 1 else f"{n} {noun}s address this"
     if mode == "summary":
-        subject = f"Draft summary in the sources' own words, from {n} organisation{'s' if n != 1 else ''}"
+        subject = f"Draft summary in the sources' own words, from {n} {noun}{'s' if n != 1 else ''}"
     return f"{subject}: " + "; ".join(orgs) + "."
 
 
@@ -113,8 +121,9 @@ def _groups(picks: list[Pick], passages: Sequence[Passage]) -> list[_Group]:
     """Picked sentences by organisation, organisations in order of their best sentence."""
     groups: dict[str, _Group] = {}
     for pick in sorted(picks, key=lambda p: -p.relevance):
-        author = passages[pick.unit.passage].author or "Unknown author"
-        group = groups.setdefault(author, _Group(author, pick.relevance))
+        author = passages[pick.unit.passage].speaker()
+        group = groups.setdefault(author, _Group(author, pick.relevance, pick.fit))
+        group.fit = max(group.fit, pick.fit)
         if pick.unit.passage not in group.picks:
             group.passages.append(pick.unit.passage)
             group.picks[pick.unit.passage] = []
@@ -122,11 +131,11 @@ def _groups(picks: list[Pick], passages: Sequence[Passage]) -> list[_Group]:
     return list(groups.values())
 
 
-def _also_cited(quote: str, own: int, passages: Sequence[Passage], shown: set[int]) -> list[int]:
-    """Other passages that hold the same words: the quotation is shown once and cited to them too."""
+def _also_cited(quote: str, own: int, folded_passages: Sequence[str], shown: set[int]) -> list[int]:
+    """Other passages that hold the same words (``folded_passages``: the passages' texts, folded once per
+    answer): the quotation is shown once and cited to them too."""
     folded = fold_for_quotes(quote)
-    return [i for i in range(len(passages))
-            if i != own and i not in shown and folded in fold_for_quotes(passages[i].text)]
+    return [i for i, text in enumerate(folded_passages) if i != own and i not in shown and folded in text]
 
 
 def _score(question: str, passages: Sequence[Passage], embed: Embed | None) -> tuple[list[Unit], np.ndarray,
@@ -137,7 +146,7 @@ def _score(question: str, passages: Sequence[Passage], embed: Embed | None) -> t
         sims = vectors @ query
     else:
         vectors, sims = np.zeros((len(units), 0)), np.zeros(len(units))
-    return units, relevance(question, passages, units, sims, is_chinese(question)), vectors
+    return units, relevance(question, units, sims, is_chinese(question)), vectors
 
 
 def compose(
@@ -156,13 +165,22 @@ def compose(
     if not passages:
         text = ("没有找到相关原文。" if is_chinese(question) else "No statement in the store matches this question.")
         return Answer(question=question, text=text, mode=mode, abstained=True, notice=notice)
+    if mode == "compare" and targets and embed is not None:  # themes as rows, targets as columns
+        from assistant.answer.compare import compose_compare
+
+        return compose_compare(question, targets, embed, notice=notice)
+    if mode == "summary" and embed is not None:  # one section per theme, then a bibliography
+        from assistant.answer.summary import compose_summary
+
+        return compose_summary(question, passages, embed, notice=notice, abstain_reason=abstain_reason)
     units, scores, vectors = _score(question, passages, embed)
-    if mode == "compare" and targets:
-        return _compare(question, passages, units, scores, targets, notice)
     picks = mmr(units, scores, vectors, budget or BUDGET.get(mode, BUDGET["ask"]))
+    words = content_words(question)
+    picks = [Pick(refocus(passages[p.unit.passage], p.unit, lambda t: len(content_words(t) & words)), p.relevance,
+                  p.fit) for p in picks]  # a sentence too long to show: its clauses that hold the question's words
     groups = _groups(picks, passages)
-    top = groups[0].best if groups else 0.0
-    main = [g for g in groups if g.best >= top - SEE_ALSO_GAP or abstain_reason]
+    top = max((g.fit for g in groups), default=0.0)
+    main = [g for g in groups if g.fit >= top - SEE_ALSO_GAP or abstain_reason]
     weak_authors = {g.author for g in groups if g not in main}
     numbers: dict[int, int] = {}  # passage index -> source number
     quotes: dict[int, list[str]] = {}
@@ -170,6 +188,7 @@ def compose(
     def number(i: int) -> int:
         return numbers.setdefault(i, len(numbers) + 1)
 
+    folded = [fold_for_quotes(p.text) for p in passages]
     body: list[str] = []
     zh_quotes: list[bool] = []
     for group in main:
@@ -181,9 +200,9 @@ def compose(
                 doc = f"*{p.document}* ({date_label(p)})" if p.document else f"({date_label(p)})"
                 body.append(f"**{group.author}** · {doc}" if not heading_done else doc)
                 heading_done, last_statement = True, (p.document, date_label(p))
-            shared = {u.index for u in group.picks[i] if _also_cited(u.text, i, passages, set())}
+            shared = {u.index for u in group.picks[i] if _also_cited(u.text, i, folded, set())}
             for text in join_units(p, group.picks[i], alone=shared):
-                cited = [i, *_also_cited(text, i, passages, set(numbers))]
+                cited = [i, *_also_cited(text, i, folded, set(numbers))]
                 body.append(_quote_line(text, [number(j) for j in cited]))
                 for j in cited:
                     quotes.setdefault(j, []).append(text)
@@ -208,8 +227,8 @@ def _see_also(passages: Sequence[Passage], numbers: dict[int, int], weak: set[st
     """Organisations only weakly related: named with their year and source number, not quoted."""
     entries: dict[str, list[int]] = {}
     for i, p in enumerate(passages):
-        author = p.author or "Unknown author"
-        if i not in numbers and (author in weak or not any(passages[j].author == p.author for j in numbers)):
+        author = p.speaker()
+        if i not in numbers and (author in weak or not any(passages[j].speaker() == author for j in numbers)):
             entries.setdefault(author, []).append(i)
     if not entries:
         return ""
@@ -226,35 +245,3 @@ def _answer(question: str, text: str, sources: list[Source], mode: Mode, abstain
     return Answer(question=question, text=text, sources=sources, mode=mode, backend=OFFLINE_BACKEND,
                   abstained=bool(abstain_reason), notice=notice, verification=verification)
 
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _compare(question: str, passages: list[Passage], units: list[Unit], scores: np.ndarray,
-             targets: dict[str, list[Passage]], notice: str | None) -> Answer:
-    """One column per target, one row per rank; every cell the passage's best whole sentence, cited."""
-    best: dict[int, str] = {}
-    for unit, _ in sorted(zip(units, scores), key=lambda us: -us[1]):
-        best.setdefault(unit.passage, unit.text)
-    number = {p.id: i for i, p in enumerate(passages)}
-    names = list(targets)
-    rows = max((len(v) for v in targets.values()), default=0)
-    lines = [f"**Side by side on this question: {', '.join(names)}.**", "",
-             "| | " + " | ".join(_cell(n) for n in names) + " |", "|---|" + "---|" * len(names)]
-    for r in range(rows):
-        cells = []
-        for name in names:
-            own = targets[name]
-            if r < len(own) and own[r].id in number and number[own[r].id] in best:
-                i = number[own[r].id]
-                cells.append(_cell(f"“{best[i]}” [{i + 1}]"))
-            else:
-                cells.append("—")
-        lines.append(f"| {r + 1} | " + " | ".join(cells) + " |")
-    missing = [n for n in names if not targets[n]]
-    if missing:
-        lines += ["", "No passage on this topic from: " + ", ".join(missing)]
-    sources = [Source(n=i + 1, passage=p, quotes=[Quote(n=i + 1, text=best[i], verified=bool(
-        quote_spans(p.text, best[i])))] if i in best else []) for i, p in enumerate(passages)]
-    return _answer(question, "\n".join(lines), sources, "compare", None, notice)

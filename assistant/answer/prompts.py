@@ -58,14 +58,21 @@ source attributes); do not merge different organisations' positions.
 _MODE_RULES: dict[str, str] = {
     "ask": """\
 Task: answer the user's question. Lead with the direct answer, then the \
-supporting detail, each claim cited. Prefer a short direct quotation for the \
-key wording.""",
+supporting detail, each claim cited. Quote the key sentence for the key \
+wording, whole: never begin or end a quotation inside a number, a word or an \
+abbreviation (quote "4.5% propose stricter regulation", not "only 4."); \
+mark anything left out with "...".""",
     "summary": """\
 Task: draft a summary of the topic or document named in the request, for \
-someone writing a policy brief. Write 2 to 5 short paragraphs, each starting \
-with a short Markdown heading (### Heading) naming its theme. Every sentence \
-cites its source [n]. Include the key wording as short exact quotations. End \
-with a one-line note of what the sources do not cover, if anything.""",
+someone writing a policy brief. Start with a one-line title (## Title). If \
+the request lists themes, write one short section per listed theme, in that \
+order, each starting with a Markdown heading (### Heading) that names the \
+theme, drawing on the sources listed for it; otherwise write 2 to 5 such \
+sections. In each section say which organisations address the theme. Every \
+sentence cites its source [n]. Include the key wording as short exact \
+quotations of whole sentences. Name each organisation once before quoting \
+any organisation a second time. End with a one-line note of what the sources \
+do not cover, if anything.""",
     "compare": """\
 Task: compare the targets listed below side by side on the requested topic. \
 Output a Markdown table: the first column is "Point", then exactly one column \
@@ -160,13 +167,16 @@ def system_prompt(mode: Mode = "ask") -> str:
     return f"{_BASE_RULES}\n\n{_MODE_RULES[mode]}"
 
 
-def _task_line(question: str, mode: Mode, targets: Sequence[str] | None) -> str:
+def _task_line(question: str, mode: Mode, targets: Sequence[str] | None, outline: str | None = None) -> str:
     if mode == "compare":
         if not targets or len(targets) < 2:
             raise ValueError("compare mode needs at least two targets")
         listed = "\n".join(f"{i}. {neutralise(t)}" for i, t in enumerate(targets, start=1))
         return f"Targets to compare (one table column each, in this order):\n{listed}\n\nTopic: {question}"
     if mode == "summary":
+        if outline:
+            return f"Themes found in the sources (one section each, in this order):\n{neutralise(outline)}\n\n" \
+                   f"Summarise: {question}"
         return f"Summarise: {question}"
     return f"Question: {question}"
 
@@ -178,6 +188,7 @@ def build_messages(
     mode: Mode = "ask",
     history: Sequence[Message] | None = None,
     targets: Sequence[str] | None = None,
+    outline: str | None = None,
 ) -> list[Message]:
     """System rules, then one user message: sources, optional conversation, task.
 
@@ -191,7 +202,7 @@ def build_messages(
     context = format_history(history)
     if context:
         parts += ["Earlier conversation (context only; its old citation numbers are gone):", context]
-    parts.append(_task_line(question, mode, targets))
+    parts.append(_task_line(question, mode, targets, outline))
     return [
         {"role": "system", "content": system_prompt(mode)},
         {"role": "user", "content": "\n\n".join(parts)},

@@ -81,6 +81,23 @@ def is_cut(quote: str, passage: str, lang: str | None = None) -> bool:
     return False
 
 
+def _inside_token(text: str, pos: int) -> bool:
+    """``pos`` falls inside a word, a number or an abbreviation of ``text`` ("4.|5%", "i.|e.", "regu|lation")."""
+    if pos <= 0 or pos >= len(text) or not text[pos].isalnum():
+        return False
+    before = text[pos - 1]
+    return before.isalnum() or (before in ".,'’" and pos >= 2 and text[pos - 2].isalnum())
+
+
+def splits_token(quote: str, passage: str) -> bool:
+    """The quotation begins or ends inside a word, a number or an abbreviation of its passage: "only 4." of
+    "only 4.5% propose", "e. outright bans" of "i.e. outright bans".  Such a quote verifies and still misleads
+    (the number asked about is gone), whatever an LLM or a reader meant by it; a phrase that begins and ends
+    between words is a different matter (an LLM's short quotation of the key wording)."""
+    spans = quote_spans(passage, quote)
+    return bool(spans) and (_inside_token(passage, spans[0][0]) or _inside_token(passage, spans[-1][1]))
+
+
 def cut_quotes(quoted: list[QuotedText]) -> int:
     """Quotations cut inside a sentence of any passage they are cited from."""
     return sum(any(is_cut(q.text, p) for p in q.passages) for q in quoted)

@@ -9,8 +9,8 @@ sees that the quotation goes on; the verifier reads the "…" as an omission, so
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 
 from core.model import Passage
 from core.text import cjk_share, sentence_spans
@@ -19,6 +19,7 @@ from core.text import cjk_share, sentence_spans
 # sentences under 600 characters; 420 keeps a quote to about four lines of the 520 px chat column.
 MAX_SENTENCE_CHARS = 420
 CUT_MARK = " …"
+OPEN_MARK = "… "  # a quotation that starts after the beginning of its sentence says so
 # a clause ends after one of these (the punctuation stays with the quote)
 _CLAUSE_END = re.compile(r"[;:,，；：、](?=\s|[^\s\d])|\s[—–-]\s")
 _MIN_CUT_SHARE = 0.4  # a clause boundary earlier than this share of the limit leaves too little: cut at a word
@@ -37,7 +38,7 @@ class Unit:
 
     @property
     def cut(self) -> bool:
-        return self.text.endswith(CUT_MARK)
+        return self.text.endswith(CUT_MARK) or self.text.startswith(OPEN_MARK)
 
 
 def clip(sentence: str, limit: int = MAX_SENTENCE_CHARS) -> str:
@@ -51,6 +52,52 @@ def clip(sentence: str, limit: int = MAX_SENTENCE_CHARS) -> str:
     if not cut:  # no clause boundary in reach: the last word boundary
         cut = max(sentence.rfind(" ", 0, limit), 0) or limit
     return sentence[:cut].rstrip(" ,;:，；：、—–-") + CUT_MARK
+
+
+def _clause_bounds(sentence: str) -> list[int]:
+    """Where a clause of the sentence may begin or end: its edges and each clause boundary."""
+    cuts = {0, len(sentence)}
+    for m in _CLAUSE_END.finditer(sentence):
+        cuts.add(m.start() if m.group(0)[0].isspace() else m.end())
+    return sorted(cuts)
+
+
+def window(sentence: str, weight: Callable[[str], float], limit: int = MAX_SENTENCE_CHARS) -> str:
+    """A too-long sentence shown by the run of its clauses, at most ``limit`` long, that ``weight`` rates best
+    (e.g. that holds most of the question's words), with "…" where the sentence goes on before or after it;
+    the sentence itself when it fits, its head (``clip``) when no run of clauses fits."""
+    if len(sentence) <= limit:
+        return sentence
+    bounds = _clause_bounds(sentence)
+    best: tuple[float, int, int] | None = None
+    for i, a in enumerate(bounds):
+        fitting = [b for b in bounds[i + 1 :] if b - a <= limit]
+        if fitting:
+            b = fitting[-1]
+            score = weight(sentence[a:b])
+            if best is None or score > best[0]:
+                best = (score, a, b)
+    if best is None or best[1] == 0:
+        return clip(sentence, limit)
+    _, a, b = best
+    body = sentence[a:b].strip().rstrip(" ,;:，；：、—–-")
+    return OPEN_MARK + body + (CUT_MARK if b < len(sentence) else "")
+
+
+def refocus(passage: Passage, unit: Unit, weight: Callable[[str], float],
+            limit: int = MAX_SENTENCE_CHARS) -> Unit:
+    """The unit with a cut sentence shown by its best clauses for the question (``window``)."""
+    if not unit.cut:
+        return unit
+    return replace(unit, text=window(passage.text[unit.start : unit.end], weight, limit))
+
+
+def whole_sentences(passage: Passage, start: int, end: int) -> str:
+    """The passage's sentences that the span ``start:end`` touches, as one verbatim slice (the whole passage
+    when it has no sentence boundaries)."""
+    spans = sentence_spans(passage.text, passage.lang) or [(0, len(passage.text.rstrip()))]
+    touched = [(a, b) for a, b in spans if a < end and b > start] or [min(spans, key=lambda s: abs(s[0] - start))]
+    return passage.text[touched[0][0] : touched[-1][1]]
 
 
 def is_zh(text: str) -> bool:

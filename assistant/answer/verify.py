@@ -285,3 +285,77 @@ def verify_answer(text: str, passages: list[Passage]) -> tuple[str, list[Source]
         unverified_quotes=[r.span.text.strip() for r in results if r.n is None],
     )
     return rewritten, _sources(rewritten, passages, results), verification
+
+
+# ---------------------------------------------------------------- whole-answer review
+
+#: a sentence that addresses the model rather than the reader: the shape of a prompt injection
+#: ("ignore previous instructions", "reply only with", "reveal your system prompt / API key")
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules|guidelines)\b"
+    r"|\b(?:reply|respond|answer|output)\s+(?:\w+\s+){0,3}only\s+with\b"
+    r"|\b(?:reveal|print|output|show|send|leak|repeat)\b.{0,30}\b(?:your|the|its)\s+(?:system prompt|"
+    r"api[ _-]?keys?|passwords?|settings|configuration|environment variables|secrets?|credentials)\b"
+    r"|\byou are now\b",
+    re.I | re.S,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n+")
+MIN_ECHO_WORDS = 5  # words of an injected instruction an answer must repeat to count as following it
+MIN_LANG_CHARS = 60  # letters of prose (quotes and markers removed) below which the language is not judged
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _instructions(passages: list[Passage]) -> list[tuple[int, str]]:
+    """(source number, sentence) of every passage sentence that addresses the model."""
+    found = []
+    for n, passage in enumerate(passages, start=1):
+        for sentence in _SENTENCE_END.split(passage.text):
+            if _INSTRUCTION.search(sentence):
+                found.append((n, sentence.strip()))
+    return found
+
+
+def _repeats(answer: str, sentence: str) -> bool:
+    """The answer holds the sentence, or MIN_ECHO_WORDS of its words in a row."""
+    said, words = " ".join(_words(answer)), _words(sentence)
+    if not words:
+        return False
+    if len(words) <= MIN_ECHO_WORDS:
+        return f" {' '.join(words)} " in f" {said} "
+    return any(f" {' '.join(words[i:i + MIN_ECHO_WORDS])} " in f" {said} "
+               for i in range(len(words) - MIN_ECHO_WORDS + 1))
+
+
+def _prose(text: str) -> str:
+    """The answer's own words: quotations, markers and flags removed (a quote keeps its source's language)."""
+    text = _QUOTE.sub(" ", text)
+    return strip_markers(text, " ").replace(UNVERIFIED_LABEL, " ")
+
+
+def review(text: str, question: str, passages: list[Passage], verification: Verification) -> str | None:
+    """Why a finished LLM answer must not be shown, or None when it may.
+
+    The per-marker and per-quote checks above rewrite an answer; some answers
+    are wrong as a whole and no rewrite saves them: one that cites no source
+    (nothing in it is grounded), one that repeats an instruction a stored
+    statement addressed to the model (it followed a prompt injection), and one
+    written in another language than the question (the prompt asks for the
+    question's).  The caller shows the offline answer instead, with this reason."""
+    verdict = (f"verifier: citations valid {verification.citations_valid}/{verification.citations_given}, "
+               f"quotes verified {verification.quotes_verified}/{verification.quotes_total}")
+    for n, sentence in _instructions(passages):
+        if _repeats(text, sentence):
+            return f"it repeats an instruction that source [{n}] addresses to the model; {verdict}"
+    if verification.citations_valid == 0:
+        return f"it cites none of the sources; {verdict}"
+    from ingest.language import detect_lang  # on first use: it loads the language model
+
+    prose = _prose(text)
+    if sum(ch.isalpha() for ch in prose) >= MIN_LANG_CHARS:
+        asked, answered = detect_lang(question), detect_lang(prose)
+        if asked and answered and asked != answered:
+            return f"it is written in '{answered}' but the question is in '{asked}'; {verdict}"
+    return None

@@ -103,6 +103,13 @@ class Store(Protocol):
     def get_statement(self, statement_id: str) -> list[StoredPassage]:
         """The passages of one statement, in chunk order."""
 
+    def passages(self, ids: list[str]) -> list[StoredPassage]:
+        """The rows of these ids, in the order asked (unknown ids left out)."""
+
+    @property
+    def stamp(self) -> str | None:
+        """Changes with every write (None where the store keeps none): persisted derived data checks it."""
+
     def query(self, query_vector: np.ndarray, k: int,
               filters: Filters | None = None) -> list[tuple[StoredPassage, float]]:
         """The ``k`` nearest rows matching ``filters``, with cosine similarity, best first."""

@@ -35,14 +35,18 @@ query on 20,000 rows (``/tmp/chroma_bench.py``-style measurement, 2 cores).
 
 from __future__ import annotations
 
+import errno
 import json
+import shutil
 import tempfile
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.types import Documents, EmbeddingFunction
@@ -66,12 +70,73 @@ from core.model import Filters, PassageRecord, Statement
 T = TypeVar("T")
 BATCH = 500  # ids per Chroma call: keeps a request (and a server's payload) small
 RETIRED = "retired"  # metadata flag of a replaced row in the instant before it is deleted
+STAMP_FILE = "content-stamp"  # changes with every write (see ChromaStore.stamp)
 RETIRED_MARGIN = 4  # extra hits a query asks for first, to stay at k after dropping retired rows
+LOW_SPACE = 8_000_000  # bytes an embedded store keeps free for Chroma's own logs and compaction
+BYTES_PER_VECTOR = 16_000  # a passage's vectors in both views, staged and live, with their index entries
 COMMIT = "charter_commit"  # staging-collection metadata key holding a file's commit record
 
 
 class StoreError(Exception):
     """A store that cannot be used as asked (e.g. built with another model)."""
+
+
+def _store_failure(err: Exception, settings: Settings) -> StoreError | None:
+    """The StoreError for a failure of the store itself (the server gone, the folder read-only, the disk
+    full), with what to do about it; None for any other error (a bug stays a traceback)."""
+    text = str(err).lower()
+    if settings.store.chroma_url and isinstance(err, (httpx.HTTPError, ConnectionError)):
+        return StoreError(f"The Chroma server at {settings.store.chroma_url} does not answer "
+                          f"({type(err).__name__}); Charter reconnects by itself once it is back.")
+    if "readonly database" in text or "read-only file system" in text or isinstance(err, PermissionError):
+        return StoreError(f"The store folder {settings.store.path} is read-only: Chroma must write to it even to "
+                          "read it. Make it writable, or copy it elsewhere and set CHARTER_STORE.")
+    if ("disk is full" in text or "no space left" in text or getattr(err, "errno", None) == errno.ENOSPC
+            or (not settings.store.chroma_url and _free_bytes(settings.store.path) < LOW_SPACE)):
+        return StoreError(f"The disk holding the store {settings.store.path} is full: nothing more was written, "
+                          "the store keeps what it held before. Free some space and try again.")
+    if not settings.store.chroma_url and not (settings.store.path / "chroma.sqlite3").exists():
+        return StoreError(_gone(settings))
+    return None
+
+
+def _free_bytes(path: Path) -> int:
+    """Free space where the store is (Chroma reports a full disk as a failed compaction, not as ENOSPC)."""
+    try:
+        return shutil.disk_usage(path if path.exists() else path.parent).free
+    except OSError:
+        return LOW_SPACE
+
+
+def _gone(settings: Settings) -> str:
+    return (f"The store folder {settings.store.path} was deleted or moved while Charter was running: what was "
+            "loaded is still searched, nothing can be written. Restart Charter (it ingests the corpus again).")
+
+
+class _Guarded:
+    """A Chroma client or collection whose store failures (``_store_failure``) raise StoreError, so every
+    caller (CLI, web app, ingest) gets one clear line instead of a traceback from deep inside Chroma."""
+
+    def __init__(self, inner: Any, settings: Settings):
+        self._inner, self._settings = inner, settings
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._inner, name)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return value(*args, **kwargs)
+            except NotFoundError:
+                raise
+            except Exception as err:
+                failure = _store_failure(err, self._settings)
+                if failure is None:
+                    raise
+                raise failure from None
+
+        return call
 
 
 def _batched(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
@@ -151,7 +216,17 @@ class _RecordedModel(CharterEmbeddings):
         raise StoreError(f"open this collection through Charter to embed with {self.model_id}")
 
 
-def _client(settings: Settings) -> ClientAPI:
+def _client(settings: Settings) -> Any:  # a ClientAPI, guarded
+    try:
+        return _Guarded(_open_client(settings), settings)
+    except Exception as err:
+        failure = _store_failure(err, settings)
+        if failure is None:
+            raise
+        raise failure from None
+
+
+def _open_client(settings: Settings) -> ClientAPI:
     if settings.store.chroma_url:
         url = urlparse(settings.store.chroma_url)
         return chromadb.HttpClient(
@@ -180,6 +255,19 @@ def _drop_collections(client: ClientAPI, settings: Settings) -> None:
             client.delete_collection(name)
         except Exception:  # noqa: BLE001 - absent collection: nothing to drop
             pass
+
+
+def ingest_lock_path(settings: Settings) -> Path:
+    """The file whose lock serialises ingests: in the store folder when embedded; for a
+    server, a file per server and collection in this machine's temporary folder, so ingests
+    from this machine serialise (Chroma offers no compare-and-set to lock on the server
+    itself), and server mode writes nothing into an embedded store's folder.  A function of
+    the settings alone, so ``--rebuild`` can hold it before any collection is opened."""
+    if not settings.store.chroma_url:
+        return settings.store.path / "charter-ingest.lock"
+    url = urlparse(settings.store.chroma_url)
+    name = f"{url.hostname}_{url.port or ''}_{settings.store.collection}".replace("/", "_")
+    return Path(tempfile.gettempdir()) / "charter-server-locks" / f"{name}.lock"
 
 
 def drop_collections(settings: Settings) -> None:
@@ -211,15 +299,7 @@ class ChromaStore:
 
     @property
     def lock_file(self) -> Path:
-        """The file whose lock serialises ingests: in the store folder when embedded; for a
-        server, a file per server and collection in this machine's temporary folder, so ingests
-        from this machine serialise (Chroma offers no compare-and-set to lock on the server
-        itself), and server mode writes nothing into an embedded store's folder."""
-        if not self.settings.store.chroma_url:
-            return self.settings.store.path / "charter-ingest.lock"
-        url = urlparse(self.settings.store.chroma_url)
-        name = f"{url.hostname}_{url.port or ''}_{self.settings.store.collection}".replace("/", "_")
-        return Path(tempfile.gettempdir()) / "charter-server-locks" / f"{name}.lock"
+        return ingest_lock_path(self.settings)
 
     def _open_collection(self, name: str, embedder: CharterEmbeddings) -> Any:  # a chromadb Collection
         ef: Any = _ChromaEmbeddingFunction(embedder)  # chromadb types its functions by input; ours takes text
@@ -236,13 +316,13 @@ class ChromaStore:
                     "cannot be mixed: set CHARTER_EMBEDDING back, or use another CHARTER_COLLECTION / "
                     "CHARTER_STORE, or rebuild with `charter ingest --rebuild`."
                 )
-            return collection
-        return self.client.create_collection(
+            return _Guarded(collection, self.settings)
+        return _Guarded(self.client.create_collection(
             name,
             embedding_function=ef,
             metadata={"embedding_model": embedder.model_id, "created_by": "charter"},
             configuration={"hnsw": {"space": "cosine"}},
-        )
+        ), self.settings)
 
     def _staging(self, *, create: bool = True) -> tuple[Any, Any] | None:
         """The staging collections (main view, second view or None); None when absent and not ``create``."""
@@ -263,11 +343,31 @@ class ChromaStore:
         self.collection = self._open_collection(self.settings.store.collection, self.embedder)
         if self.second:
             self.second_collection = self._open_collection(_second_name(self.settings), self.second)
-        self._generation += 1
+        self._wrote()
 
     @property
     def generation(self) -> int:
         return self._generation
+
+    def _wrote(self) -> None:
+        """Bump the generation, and for an embedded store the stamp on disk that tells a new process
+        whether what the retriever persisted beside the store (BM25, names) still matches it."""
+        self._generation += 1
+        if not self.settings.store.chroma_url:
+            try:
+                (self.settings.store.path / STAMP_FILE).write_text(uuid.uuid4().hex, encoding="ascii")
+            except OSError:  # an unstamped store only costs the retriever a rebuild
+                pass
+
+    @property
+    def stamp(self) -> str | None:
+        """The content stamp of an embedded store (None for a server, or a store no write has stamped yet)."""
+        if self.settings.store.chroma_url:
+            return None
+        try:
+            return (self.settings.store.path / STAMP_FILE).read_text(encoding="ascii").strip() or None
+        except OSError:
+            return None
 
     def count(self) -> int:
         """Visible passages: all rows minus any retired in the instant before their delete."""
@@ -284,7 +384,7 @@ class ChromaStore:
         ``second_only`` fills the second view for passages the main collection
         already holds (a store built without it), without embedding them again."""
         self._write(records, self.collection, self.second_collection, second_only=second_only)
-        self._generation += 1
+        self._wrote()
 
     def _write(self, records: list[PassageRecord], main: Any, second_view: Any, *, second_only: bool = False) -> None:
         if not records:
@@ -303,8 +403,20 @@ class ChromaStore:
             main.upsert(ids=ids, documents=texts, metadatas=metas, embeddings=embeddings)
 
     # ---- staged writes: a file all or nothing (see the module docstring) -----------------------
+    def _check_room(self, records: list[PassageRecord]) -> None:
+        """Refuse a write an embedded store's disk has no room for, before Chroma tries: Chroma fails a
+        full disk as a broken compaction, after which its writes in this process hang (measured with
+        tests/faults/test_store_failures.py on a filled tmpfs)."""
+        if self.settings.store.chroma_url:
+            return
+        need = LOW_SPACE + sum(len(r.text.encode()) * 3 + BYTES_PER_VECTOR for r in records)
+        if _free_bytes(self.settings.store.path) < need:
+            raise StoreError(f"The disk holding the store {self.settings.store.path} is full: nothing more was "
+                             "written, the store keeps what it held before. Free some space and try again.")
+
     def stage(self, records: list[PassageRecord]) -> None:
         """Embed passages into the staging collections, where no read sees them."""
+        self._check_room(records)
         pair = self._staging()
         assert pair is not None
         self._write(records, pair[0], pair[1])
@@ -322,6 +434,7 @@ class ChromaStore:
         """Make the staged statements live, each replacing its stored version (same id) and the
         statements ``replaces`` names for it, then delete ``drop``.  Writing the commit record
         is the switch: a crash after it is finished by ``recover``, one before it rolls back."""
+        self._check_room([])
         pair = self._staging()
         assert pair is not None
         record = json.dumps({"replaces": replaces, "drop": drop}, ensure_ascii=False)
@@ -331,6 +444,8 @@ class ChromaStore:
     def recover(self) -> str:
         """Clear what a run that died left behind: finish its commit if it wrote the record,
         else discard its staged rows.  Returns what was done ("" when nothing was left)."""
+        if not self.settings.store.chroma_url and not (self.settings.store.path / "chroma.sqlite3").exists():
+            raise StoreError(_gone(self.settings))  # writes would go to a deleted file and be lost
         done = ""
         pair = self._staging(create=False)
         if pair is not None:
@@ -372,7 +487,7 @@ class ChromaStore:
             self._switch(group, rows, replaces, staging, staging_second)
         self.delete_statements(drop)
         self.discard_staged()  # empty by now; dropping it also clears the commit record
-        self._generation += 1
+        self._wrote()
 
     def _switch(self, statement_ids: list[str], rows: dict[str, list[str]], replaces: dict[str, list[str]],
                 staging: Any, staging_second: Any) -> None:
@@ -411,7 +526,7 @@ class ChromaStore:
             for collection in self._collections():
                 collection.delete(ids=list(batch))
         if ids:
-            self._generation += 1
+            self._wrote()
 
     def delete_statements(self, statement_ids: Iterable[str]) -> None:
         ids = list(dict.fromkeys(statement_ids))
@@ -420,7 +535,7 @@ class ChromaStore:
             for collection in self._collections():
                 collection.delete(where=where)
         if ids:
-            self._generation += 1
+            self._wrote()
 
     def delete_passages(self, ids: Iterable[str]) -> None:
         """Delete passages by id (e.g. the chunks a shortened statement no longer has)."""
@@ -429,7 +544,7 @@ class ChromaStore:
             for collection in self._collections():
                 collection.delete(ids=list(batch))
         if ids:
-            self._generation += 1
+            self._wrote()
 
     def relocate(self, statements: list[Statement]) -> None:
         """Rewrite where stored statements were read (source, line, key) without re-embedding:
@@ -442,7 +557,7 @@ class ChromaStore:
                 metas = [location_metadata(meta, by_id[meta["statement_id"]]) for meta in got["metadatas"]]
                 self.collection.update(ids=got["ids"], metadatas=metas)
         if ids:
-            self._generation += 1
+            self._wrote()
 
     # ---- reads ----------------------------------------------------------------------------
     def existing_ids(self, ids: list[str], *, second: bool = False) -> set[str]:
@@ -489,6 +604,14 @@ class ChromaStore:
                 out.append(StoredPassage(pid, doc, meta))
         out.sort(key=lambda p: p.id)
         return out
+
+    def passages(self, ids: list[str]) -> list[StoredPassage]:
+        """The stored rows of these passage ids, in the order asked (unknown ids left out)."""
+        found: dict[str, StoredPassage] = {}
+        for batch in _batched(ids):
+            got = self.collection.get(ids=list(batch), include=["documents", "metadatas"])
+            found.update((i, StoredPassage(i, d, m)) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
+        return [found[i] for i in ids if i in found]
 
     def get_statement(self, statement_id: str) -> list[StoredPassage]:
         got = self.collection.get(where=where_clause(statement_ids=[statement_id]), include=["documents", "metadatas"])

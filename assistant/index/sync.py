@@ -23,12 +23,13 @@ statements, passages, time at the speed measured now) goes to ``confirm``.
 
 from __future__ import annotations
 
+import errno
 import signal
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from tqdm import tqdm
 from assistant.index.base import Store
 from assistant.index.lock import IngestLocked, ingest_lock  # noqa: F401 - IngestLocked: raised from here
 from assistant.index.rows import content_fingerprint, record_embedding_text
+from assistant.index.store import StoreError
 from core.model import IngestError, ParseIssue, PassageRecord, Statement
 from ingest.loaders import iter_files, load_path
 from ingest.splitting import split_statement
@@ -92,13 +94,13 @@ def assign_keys(statements: list[Statement]) -> None:
         st.key = key
 
 
-def parse_files(paths: list[Path], report: IngestReport, *,
-                max_file_bytes: float | None = None) -> list[tuple[Path, list[Statement]]]:
+def parse_files(paths: list[Path], report: IngestReport, *, max_file_bytes: float | None = None,
+                follow_symlinks: bool = False) -> list[tuple[Path, list[Statement]]]:
     """Parse every file; a bad path or file is reported and skipped, the others go on.
     A file larger than ``max_file_bytes`` is refused before it is read."""
     parsed: list[tuple[Path, list[Statement]]] = []
     seen: dict[str, Statement] = {}  # statement id -> first occurrence, across all files
-    for path in _files(paths, report):
+    for path in _files(paths, report, follow_symlinks):
         size = _size(path)
         if max_file_bytes is not None and size > max_file_bytes:
             report.errors.append(f"{path}: error: {size / 1e6:.3g} MB is over the {max_file_bytes / 1e6:g} MB "
@@ -127,13 +129,13 @@ def parse_files(paths: list[Path], report: IngestReport, *,
     return parsed
 
 
-def _files(paths: list[Path], report: IngestReport) -> list[Path]:
+def _files(paths: list[Path], report: IngestReport, follow_symlinks: bool = False) -> list[Path]:
     """The files under ``paths``, each once; a path that does not exist is an error
     for that path only."""
     files: dict[Path, Path] = {}
     for path in paths:
         try:
-            for file in iter_files([path]):
+            for file in iter_files([path], follow_symlinks=follow_symlinks, skipped=report.warnings):
                 files.setdefault(file.resolve(), file)
         except IngestError as err:
             report.errors.append(str(err))
@@ -249,6 +251,7 @@ def ingest(
     lock_wait: float = 0.0,
     on_wait: Callable[[str], None] | None = None,
     max_file_bytes: float | None = None,
+    follow_symlinks: bool = False,
 ) -> IngestReport:
     """Parse ``paths`` and bring the store in line with them, one file all or nothing.
 
@@ -259,12 +262,12 @@ def ingest(
     an error in one file rolls it back, is reported, and the next file goes on."""
     started = time.perf_counter()
     report = IngestReport()
-    with ingest_lock(store.lock_file, wait=lock_wait, on_wait=on_wait):
+    with _locked(store, lock_wait, on_wait):
         recovered = store.recover()
         if recovered:
             report.warnings.append(f"{store.location}: {recovered}")
         plan = plan_ingest(store, paths, report, prune=prune, chunk_chars=chunk_chars, chunk_overlap=chunk_overlap,
-                           max_file_bytes=max_file_bytes)
+                           max_file_bytes=max_file_bytes, follow_symlinks=follow_symlinks)
         if confirm is not None:
             if plan.passages:
                 plan.passages_per_second = measure_speed(store, [r for f in plan.files for r in f.records])
@@ -286,14 +289,33 @@ def ingest(
                 report.stale_kept += len(gone)
         except KeyboardInterrupt:
             raise IngestInterrupted(report, [f.path for f in plan.files], None, []) from None
+        except StoreError as err:  # e.g. the server went away: the files done stay done, say so
+            report.errors.append(f"{store.location}: error: {err}")
     report.seconds = time.perf_counter() - started
     return report
 
 
+@contextmanager
+def _locked(store: Store, wait: float, on_wait: Callable[[str], None] | None) -> Iterator[None]:
+    """The store's ingest lock; a lock file that cannot be written (a full disk, a read-only folder)
+    is a StoreError with one clear line, before anything else is tried."""
+    stack = ExitStack()
+    try:
+        stack.enter_context(ingest_lock(store.lock_file, wait=wait, on_wait=on_wait))
+    except OSError as err:
+        why = {errno.ENOSPC: "the disk is full", errno.EROFS: "the folder is read-only",
+               errno.EACCES: "permission denied"}.get(err.errno or 0, err.strerror or str(err))
+        raise StoreError(f"Cannot write the ingest lock {store.lock_file}: {why}; nothing was written, "
+                         "the store keeps what it held before.") from None
+    with stack:
+        yield
+
+
 def plan_ingest(store: Store, paths: list[Path], report: IngestReport, *, prune: bool = False,
-                chunk_chars: int = 1200, chunk_overlap: int = 150, max_file_bytes: float | None = None) -> _Plan:
+                chunk_chars: int = 1200, chunk_overlap: int = 150, max_file_bytes: float | None = None,
+                follow_symlinks: bool = False) -> _Plan:
     """Parse every file and work out what each changes (reads the store, writes nothing)."""
-    parsed = parse_files(paths, report, max_file_bytes=max_file_bytes)
+    parsed = parse_files(paths, report, max_file_bytes=max_file_bytes, follow_symlinks=follow_symlinks)
     every = [st for _, statements in parsed for st in statements]
     current = {st.id for st in every}
     files: list[FilePlan] = []

@@ -61,8 +61,7 @@ def hybrid_pool(store: Store, snapshot: StoreSnapshot, query: str, qvec: np.ndar
         for hit, _ in store.query(qvec, tuning.focus_pool, focus):
             rows.setdefault(hit.id, hit)
     bm25 = snapshot.lexical.scores(query)
-    for pos in bm25_best(bm25, snapshot.allowed(store, filters), tuning.bm25_pool):
-        row = snapshot.rows[pos]
+    for row in snapshot.rows(bm25_best(bm25, snapshot.allowed(store, filters), tuning.bm25_pool)):
         rows.setdefault(row.id, row)
     return CandidatePool(rows, bm25)
 
@@ -75,5 +74,5 @@ def dense_ranked(store: Store, qvec: np.ndarray, n: int, filters: Filters | None
 def bm25_ranked(store: Store, snapshot: StoreSnapshot, query: str, n: int, filters: Filters | None) -> list[Passage]:
     """The ``n`` best BM25 matches, scored by BM25 alone (``method="bm25"``)."""
     scores = snapshot.lexical.scores(query)
-    return [snapshot.rows[pos].passage(score=float(scores[pos]))
-            for pos in bm25_best(scores, snapshot.allowed(store, filters), n)]
+    best = bm25_best(scores, snapshot.allowed(store, filters), n)
+    return [row.passage(score=float(scores[snapshot.position[row.id]])) for row in snapshot.rows(best)]

@@ -95,6 +95,21 @@ class Catalog:
     embedding_model: str = ""
     years_by_author: dict[str, Counter] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data (the snapshot persists the catalog beside the store)."""
+        return {"statements": self.statements, "passages": self.passages, "authors": dict(self.authors),
+                "documents": dict(self.documents), "years": dict(self.years), "languages": dict(self.languages),
+                "documents_by_author": {a: dict(c) for a, c in self.documents_by_author.items()},
+                "embedding_model": self.embedding_model,
+                "years_by_author": {a: dict(c) for a, c in self.years_by_author.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Catalog:
+        return cls(int(data["statements"]), int(data["passages"]), Counter(data["authors"]),
+                   Counter(data["documents"]), Counter(data["years"]), Counter(data["languages"]),
+                   {a: Counter(c) for a, c in data["documents_by_author"].items()}, str(data["embedding_model"]),
+                   {a: Counter(c) for a, c in data["years_by_author"].items()})
+
     @classmethod
     def from_store(cls, store: Store) -> Catalog:
         return cls.from_passages([row.passage() for row in store.all_passages()], store.embedder.model_id)

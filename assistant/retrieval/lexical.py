@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import lru_cache
+from pathlib import Path
 from types import ModuleType
 
 import bm25s
@@ -52,14 +53,32 @@ def tokenize(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """A BM25 index over the texts it was built from, addressed by position."""
+    """A BM25 index over the texts it was built from, addressed by position.
 
-    def __init__(self, texts: list[str]):
-        self.size = len(texts)
+    Built from token lists (``tokenize``) so a rebuild re-tokenizes only new
+    texts, and saved/loaded with bm25s's own format (memory-mapped), so a new
+    process does not tokenize the store again."""
+
+    def __init__(self, texts: list[str] | None = None, *, tokens: list[list[str]] | None = None,
+                 bm25: bm25s.BM25 | None = None, size: int | None = None):
+        if bm25 is not None:
+            self._bm25, self.size = bm25, int(size or 0)
+            return
+        corpus = tokens if tokens is not None else [tokenize(t) for t in texts or []]
+        self.size = len(corpus)
         self._bm25 = bm25s.BM25()
-        corpus = [tokenize(t) or ["\u2205"] for t in texts]  # bm25s needs a token per document
         if corpus:
-            self._bm25.index(corpus, show_progress=False)
+            self._bm25.index([c or ["\u2205"] for c in corpus], show_progress=False)  # a token per document
+
+    def save(self, folder: Path) -> None:
+        if self.size:
+            self._bm25.save(str(folder))
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> LexicalIndex:
+        if not size:
+            return cls([])
+        return cls(bm25=bm25s.BM25.load(str(folder), mmap=True), size=size)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every indexed text for ``query`` (zeros when nothing matches)."""

@@ -99,8 +99,8 @@ class Retriever:
         k = k or self.settings.retrieval.top_k
         index = self.index
         filters = index.catalog.resolve_filters(filters)
-        if not index.rows or not query.strip():
-            reason = "The store is empty." if not index.rows else "Empty question."
+        if not index.size or not query.strip():
+            reason = "The store is empty." if not index.size else "Empty question."
             return SearchResult(query, [], abstain=True, reason=reason, method=method)
         qvec = self.store.embedder.embed_array([query], is_query=True)[0]
         if method == "bm25":

@@ -1,49 +1,183 @@
-"""What the retriever keeps in memory about the store, rebuilt when the store changes.
+"""What the retriever keeps in memory about the store, persisted beside it.
 
 The BM25 index, the catalog of names, the folded names and texts the coverage
 check looks titles up in, and a sample of stored vectors that each query's
 similarities are z-scored against.  Filtering stays with the store: the
-snapshot only knows row positions.
+snapshot only knows row positions (passage ids).
+
+Why persisted: rebuilding all of this means reading every stored row and
+tokenizing it with jieba, which grows with the corpus (seconds at 1.5k
+passages, minutes at 150k).  So it is written to ``<store>/retrieval-index``
+with the store's content stamp (``Store.stamp``, changed by every write); a
+process whose store carries the same stamp loads it (the BM25 arrays
+memory-mapped) without reading a single row.  After a write it is rebuilt
+once (the service does it right after an ingest), re-tokenizing only texts it
+has not seen: tokens are kept by text hash.  A store without a stamp (a
+``chroma run`` server) is rebuilt in memory per process, as before.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from assistant.index.base import Store
 from assistant.index.rows import StoredPassage, text_for_embedding
 from assistant.retrieval.catalog import Catalog
-from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.lexical import LexicalIndex, tokenize
 from assistant.retrieval.names import NameVectors
 from core.model import Filters
 from core.text import fold_for_names
 
 SAMPLE_SIZE = 1000  # stored vectors per view to z-score against: enough for a mean and a spread
+DIRNAME = "retrieval-index"
+FORMAT = 1
+log = logging.getLogger("charter.snapshot")
+
+
+def _fold(text: str) -> str:
+    """``fold_for_names``, with the common all-ASCII case done in C."""
+    return text.lower() if text.isascii() else fold_for_names(text)
+
+
+def _text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 class StoreSnapshot:
     """Everything the retriever keeps in memory, for one store generation."""
 
     def __init__(self, store: Store):
-        self.rows: list[StoredPassage] = store.all_passages()
-        self.position = {row.id: i for i, row in enumerate(self.rows)}
-        self.lexical = LexicalIndex([text_for_embedding(r.meta, r.text) for r in self.rows])
-        passages = [row.passage() for row in self.rows]
-        self.catalog = Catalog.from_passages(passages, store.embedder.model_id)
-        names = list(self.catalog.authors) + list(self.catalog.documents)
-        # author and document together: "OECD Recommendation" names the OECD's Recommendation
-        self.statement_names = sorted({fold_for_names(f"{p.author or ''} {p.document or ''}") for p in passages})
-        self.corpus_text = fold_for_names("\n".join(names + [r.text for r in self.rows]))
-        # "organisation: document" per stored document, for telling a translated title (names.py)
-        pairs = sorted({(p.document, f"{p.author}: {p.document}" if p.author else p.document)
-                        for p in passages if p.document})
-        self.names = NameVectors(store, pairs)
-        self.sample = store.sample_vectors(SAMPLE_SIZE)
-        self.second_sample = store.sample_vectors(SAMPLE_SIZE, second=True) if store.has_second_view else None
+        self.store = store
+        folder = _folder(store)
+        stamp = store.stamp
+        loaded = _load(folder, stamp) if folder is not None and stamp else None
+        if loaded is None:
+            loaded = _build(store, folder, stamp)
+        meta, self.lexical, self.corpus_text = loaded
+        self.ids: list[str] = meta["ids"]
+        self.position = {pid: i for i, pid in enumerate(self.ids)}
+        self.catalog = Catalog.from_dict(meta["catalog"])
+        self.statement_names: list[str] = meta["statement_names"]
+        self.names = NameVectors(store, [(d, label) for d, label in meta["pairs"]])
+        # z-score references: a seeded random sample across the whole store, not its first rows
+        rng = random.Random(len(self.ids))
+        sample_ids = rng.sample(self.ids, min(SAMPLE_SIZE, len(self.ids)))
+        self.sample = _stack(store.vectors(sample_ids), sample_ids)
+        self.second_sample = _stack(store.vectors(sample_ids, second=True), sample_ids) \
+            if store.has_second_view else None
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def rows(self, positions: list[int]) -> list[StoredPassage]:
+        """The stored rows at these positions, fetched from the store."""
+        return self.store.passages([self.ids[p] for p in positions])
 
     def allowed(self, store: Store, filters: Filters | None) -> np.ndarray:
-        """Which rows the store's filter lets through (all when there is none), as a mask over ``rows``."""
+        """Which rows the store's filter lets through (all when there is none), as a mask over positions."""
+        mask = np.ones(len(self.ids), dtype=bool)
         if not filters or filters.is_empty():
-            return np.ones(len(self.rows), dtype=bool)
-        ids = store.ids_matching(filters)
-        return np.fromiter((row.id in ids for row in self.rows), dtype=bool, count=len(self.rows))
+            return mask
+        mask[:] = False
+        hits = [self.position[i] for i in store.ids_matching(filters) if i in self.position]
+        mask[np.array(hits, dtype=np.intp)] = True
+        return mask
+
+
+def _stack(found: dict[str, np.ndarray], ids: list[str]) -> np.ndarray:
+    rows = [found[i] for i in ids if i in found]
+    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+def _folder(store: Store) -> Path | None:
+    path = Path(store.location)
+    return path / DIRNAME if store.stamp is not None and path.is_dir() else None
+
+
+def _load(folder: Path, stamp: str) -> tuple[dict[str, Any], LexicalIndex, str] | None:
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("stamp") != stamp or meta.get("format") != FORMAT:
+            return None
+        lexical = LexicalIndex.load(folder / "bm25", len(meta["ids"]))
+        corpus_text = (folder / "corpus_text.txt").read_text(encoding="utf-8")
+        return meta, lexical, corpus_text
+    except (OSError, ValueError, KeyError) as err:
+        log.info("retrieval index at %s not usable (%s): rebuilding", folder, err)
+        return None
+
+
+def _build(store: Store, folder: Path | None, stamp: str | None) -> tuple[dict[str, Any], LexicalIndex, str]:
+    """Read every row once, tokenize what the token cache lacks, and persist the result when the store
+    has a stamp.  Only here is the snapshot O(all passages): after a write, not per process or query."""
+    rows = store.all_passages()
+    cache: dict[str, list[str]] = {}
+    if folder is not None:
+        try:
+            cache = {k: v.split(" ") if v else [] for k, v in
+                     json.loads((folder / "tokens.json").read_text(encoding="utf-8")).items()}
+        except (OSError, ValueError):
+            cache = {}
+    tokens: list[list[str]] = []
+    folded: list[str] = []
+    fresh: dict[str, list[str]] = {}
+    for row in rows:
+        text = text_for_embedding(row.meta, row.text)
+        key = _text_key(text)
+        got = cache.get(key)
+        if got is None:
+            got = fresh.get(key)
+        if got is None:
+            got = fresh[key] = tokenize(text)
+        tokens.append(got)
+        folded.append(_fold(row.text))
+    lexical = LexicalIndex(tokens=tokens)
+    passages = [row.passage() for row in rows]
+    catalog = Catalog.from_passages(passages, store.embedder.model_id)
+    names = list(catalog.authors) + list(catalog.documents)
+    corpus_text = "\n".join([_fold(n) for n in names] + folded)
+    meta: dict[str, Any] = {
+        "format": FORMAT, "stamp": stamp, "ids": [r.id for r in rows], "catalog": catalog.to_dict(),
+        # author and document together: "OECD Recommendation" names the OECD's Recommendation
+        "statement_names": sorted({fold_for_names(f"{p.author or ''} {p.document or ''}") for p in passages}),
+        # "organisation: document" per stored document, for telling a translated title (names.py)
+        "pairs": sorted({(p.document, f"{p.author}: {p.document}" if p.author else p.document)
+                         for p in passages if p.document}),
+    }
+    if folder is not None and stamp:
+        _save(folder, meta, lexical, corpus_text, {**{k: " ".join(v) for k, v in cache.items()},
+                                                   **{k: " ".join(v) for k, v in fresh.items()}},
+              [_text_key(text_for_embedding(r.meta, r.text)) for r in rows])
+    return meta, lexical, corpus_text
+
+
+def _save(folder: Path, meta: dict[str, Any], lexical: LexicalIndex, corpus_text: str,
+          tokens: dict[str, str], keep: list[str]) -> None:
+    """Write into a fresh folder and swap it in (meta.json, which carries the stamp, is what makes it valid)."""
+    tmp = folder.with_name(f".{DIRNAME}.{os.getpid()}.tmp")
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        lexical.save(tmp / "bm25")
+        (tmp / "corpus_text.txt").write_text(corpus_text, encoding="utf-8")
+        kept = {k: tokens[k] for k in keep if k in tokens}
+        (tmp / "tokens.json").write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        old = folder.with_name(f".{DIRNAME}.{os.getpid()}.old")
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as err:  # a store folder we cannot write to only costs the next process a rebuild
+        log.warning("could not persist the retrieval index at %s (%s)", folder, err)
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -92,3 +92,22 @@ def test_waie_statements_of_the_default_corpus_carry_their_attribution(seeded_st
     assert "Worldwide AI Ethics" in source_card(source, 0) and "CC BY-NC 4.0" in source_card(source, 0)
     md = answer_markdown(Answer(question="q", text=f"“{waie[0].text[:40]}” [1]", sources=[source]))
     assert "Corrêa et al." in md and "CC BY-NC 4.0" in md
+
+
+def test_shipped_cache_holds_every_sentence_the_map_embeds(seeded_store):
+    """The whole-store consensus map embeds each sentence of each passage alone: the shipped cache holds
+    them all (a fresh machine's first map embeds nothing), and a sample is what the model computes now."""
+    from pathlib import Path
+
+    from benchmarks.corpus_cache import sentence_texts
+
+    settings = seeded_store.settings
+    texts = sentence_texts(Path(seeded_store.corpus), settings.embedding.chunk_chars,
+                           settings.embedding.chunk_overlap)
+    model, cache = models(seeded_store)[0]
+    found = cache.lookup([text_key(model.model_id, t) for t in texts])
+    missing = [t[:80] for i, t in enumerate(texts) if i not in found]
+    assert len(texts) > 2500 and not missing, f"{len(missing)} sentences not shipped, e.g. {missing[:3]}"
+    sample = random.Random().sample(range(len(texts)), SAMPLE)
+    np.testing.assert_allclose(np.stack([found[i] for i in sample]),
+                               model.embed_array([texts[i] for i in sample], is_query=False), rtol=0, atol=1e-6)

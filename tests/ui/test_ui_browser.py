@@ -284,6 +284,47 @@ def test_ask_streams_an_answer_with_linked_sources(page, server, tmp_path):
     assert not outside, f"the page fetched from outside this machine: {outside}"
 
 
+# where the newest answer's start, the chat box and the "Conversation" label stand on the page
+CHAT_GEOMETRY = """() => {
+  const chat = document.getElementById('charter-chat');
+  const box = chat.querySelector('.bubble-wrap');
+  const marks = chat.querySelectorAll('.charter-answer-top');
+  const mark = marks[marks.length - 1].closest('.message-row') || marks[marks.length - 1];
+  const label = chat.querySelector('[data-testid=block-label]');
+  const r = (el) => { const b = el.getBoundingClientRect(); return {top: b.top, bottom: b.bottom, height: b.height}; };
+  const texts = [...chat.querySelectorAll('.message-row')].map(r).filter(
+    (m) => m.bottom > r(box).top && m.top < r(box).bottom);
+  return {box: r(box), answer: r(mark), label: label ? {...r(label), text: label.innerText} : null,
+          scrollTop: box.scrollTop, scrollHeight: box.scrollHeight, clientHeight: box.clientHeight,
+          firstVisibleTop: texts.length ? Math.max(texts[0].top, r(box).top) : null};
+}"""
+
+
+def test_a_new_answer_shows_from_its_start_and_the_label_covers_no_text(page, tmp_path):
+    """The chat box is kept at the start of the newest answer (its lead), not scrolled to its end, and the
+    "Conversation" label sits above the messages instead of over the first line."""
+    questions = [QUESTION, "What do the statements say about the risks of advanced AI?",
+                 "What should the international community do about AI safety?"]
+    geometry: dict = {}
+    for question in questions:
+        ask(page, question)
+        page.wait_for_timeout(400)  # the scroll happens on the next animation frame
+        geometry = page.evaluate(CHAT_GEOMETRY)
+        if geometry["scrollHeight"] > geometry["clientHeight"] + 200:
+            break
+    assert geometry["scrollHeight"] > geometry["clientHeight"] + 200, f"answers never overflowed the box: {geometry}"
+    box, answer = geometry["box"], geometry["answer"]
+    # the newest answer begins inside the upper part of the box ...
+    assert box["top"] - 2 <= answer["top"] <= box["top"] + 0.4 * geometry["clientHeight"], geometry
+    # ... and the box is not at its end (where Gradio's autoscroll would have left it)
+    assert geometry["scrollTop"] + geometry["clientHeight"] < geometry["scrollHeight"] - 40, geometry
+    label = geometry["label"]
+    assert label and "Conversation" in label["text"] and label["height"] > 0, "the chat lost its label"
+    assert label["bottom"] <= box["top"] + 1, f"the label overlaps the messages: {geometry}"
+    assert geometry["firstVisibleTop"] is None or label["bottom"] <= geometry["firstVisibleTop"] + 1, geometry
+    screenshot(page, tmp_path / "scrolled.png")
+
+
 def test_filter_by_organisation(page, tmp_path):
     open_accordion(page, "Filters: organisation, document, years, language, number of sources")
     pick(page, "#charter-f-authors", "Cyberspace Administration of China")

@@ -129,6 +129,20 @@ def test_the_answer_leads_with_metadata_and_shows_a_shared_sentence_once_with_bo
     assert cut_quotes(quoted) == 0 and repeated_quotes(answer, quoted) == 0
 
 
+def test_a_paper_by_people_is_led_and_headed_by_its_authors_not_its_folder():
+    """A PDF's organisation may be only its folder ("docs"): the answer names the paper's authors."""
+    ps = [passage("a", SURVEY, "docs", authors="Ada Lovelace; Alan Turing; Grace Hopper", document="The Review",
+                  date="2023-05-02"),
+          passage("b", "Female reviewers led twelve of the thirty panels that year.", "docs",
+                  authors="Ada Lovelace; Alan Turing; Grace Hopper", document="The Review", date="2023-05-02")]
+    answer = compose("What was the gender distribution of the authors (male, female)?", ps,
+                     embed=keyword_embed(["male", "female"]))
+    lead = answer.text.splitlines()[0]
+    assert lead.startswith("**1 source addresses this: Ada Lovelace et al. (2023"), lead
+    assert "**Ada Lovelace et al.** · *The Review*" in answer.text
+    assert "**docs**" not in answer.text and "organisation" not in lead
+
+
 def test_a_weakly_related_organisation_goes_to_see_also():
     ps = [passage("a", SURVEY, "Survey Office", date="2023"), passage("c", BANANA, "Fruit Council", date="2019")]
     answer = compose("What was the gender distribution of the authors?", ps, embed=keyword_embed(["male"]))
@@ -158,3 +172,67 @@ def test_a_follow_up_of_a_follow_up_continues_the_last_standalone_question():
     assert query.startswith("那中国呢？") and "ask governments to do" in query and "And China" not in query
     assert rewrite(history, "What does the OECD say about transparency in AI systems?") == \
         "What does the OECD say about transparency in AI systems?"
+
+
+# ---------------------------------------------------------------------------- choosing sentences
+
+LONG = ("Organisations that build assistants shall put safeguards in place for the people they serve, shall tell "
+        "them plainly what is recorded, shall keep records no longer than needed, shall let people see and correct "
+        "them, shall train their staff on these duties, shall report breaches without delay, and shall, to the "
+        "greatest extent possible, securely store such data, in an encrypted format, only locally on the device, "
+        "so that the person keeps control.")
+
+
+def test_a_long_sentence_is_shown_by_the_clauses_that_hold_the_question_words():
+    from assistant.answer.select import content_words
+    from assistant.answer.sentences import OPEN_MARK, window
+
+    words = content_words("Should assistants store data locally on the device, encrypted?")
+    shown = window(LONG, lambda t: len(content_words(t) & words), limit=160)
+    assert shown.startswith(OPEN_MARK) and "only locally on the device" in shown and len(shown) <= 170, shown
+    assert quote_spans(LONG, shown) and not is_cut(shown, LONG)  # verbatim, and the cut is marked
+    head = window(LONG, lambda t: 0.0, limit=160)  # nothing to prefer: the head, as clip() gives it
+    assert head == clip(LONG, 160) and head.endswith(CUT_MARK)
+    answer = compose("Should assistants store the data locally on the device, encrypted?",
+                     [passage("l", LONG, "Device Board")], embed=keyword_embed(["device"]))
+    assert "only locally on the device" in quote_lines(answer)[0][0], answer.text
+
+
+def test_rare_question_words_weigh_more_and_a_question_in_the_source_is_no_answer():
+    from assistant.answer.select import lexical, relevance
+
+    units = passage_units([passage("w", "AI systems need oversight. AI systems need funding. AI systems grow.", "O")])
+    share = lexical("Which AI systems need oversight?", units)
+    assert share[0] > share[1] > share[2] > 0  # "oversight" is rarer among the sentences than "systems"
+    text = "Who takes the blame when it fails? The operator takes the blame when it fails."
+    asked = passage_units([passage("q", text, "Safety Board")])
+    scores = relevance("Who takes the blame when it fails?", asked, np.array([0.5, 0.5]), zh=False)
+    assert scores[1] > scores[0]  # same words, same similarity: the statement answers, the question does not
+
+
+def test_an_answer_is_budgeted_in_characters():
+    from assistant.answer import select
+
+    sentences = [f"Rule {i} says that the board shall publish audit number {i} for every system it runs." for i in
+                 range(30)]
+    ps = [passage(f"b{i}", " ".join(sentences[i * 3 : i * 3 + 3]), f"Board {i}") for i in range(10)]
+    answer = compose("What do the boards say about audits?", ps, embed=keyword_embed(["audit"]), budget=30)
+    shown = sum(len(q.text) for q in quotations(answer))
+    assert 0 < shown <= select.CHARS and len(quotations(answer)) < 30, answer.text
+
+
+@pytest.mark.parametrize("quote, splits", [
+    ("Of these, only 4.", True),  # inside a number
+    ("e. outright bans.", True),  # inside an abbreviation
+    ("The review covered 200 docu", True),  # inside a word
+    ("only 4.5% propose stricter regulation", False),  # a phrase between words: not a split token
+    ("The authors were 66% male, 34% female.", False),
+])
+def test_a_quote_that_splits_a_number_word_or_abbreviation_is_told_apart(quote, splits):
+    from assistant.answer.quality import splits_token
+    from assistant.answer.sentences import whole_sentences
+
+    assert splits_token(quote, SURVEY) is splits
+    spans = quote_spans(SURVEY, quote)
+    whole = whole_sentences(passage("s", SURVEY, "Org"), spans[0][0], spans[-1][1])
+    assert quote_spans(SURVEY, whole) and not is_cut(whole, SURVEY) and not splits_token(whole, SURVEY)

@@ -28,6 +28,7 @@ Secrets.  The API key must never reach a message or a log:
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -62,10 +63,26 @@ def _status_reason(err: openai.APIStatusError, model: str, has_key: bool) -> tup
         quota = getattr(err, "code", None) == "insufficient_quota"
         if quota:
             return "rate_limit", "The LLM endpoint says the quota is used up (429)."
-        return "rate_limit", "The LLM endpoint rate-limited the request (429)."
+        wait = retry_after(err)
+        asks = f"; it asks to wait {wait:g} s" if wait is not None else ""
+        return "rate_limit", f"The LLM endpoint rate-limited the request (429{asks})."
     if code >= 500:
         return "server", f"The LLM endpoint had a server error ({code})."
     return "request", f"The LLM endpoint rejected the request ({code}): {_short(err.message)}"
+
+
+def retry_after(err: BaseException) -> float | None:
+    """Seconds a 429 reply asks the client to wait (``retry-after-ms`` or ``retry-after`` in seconds), or None."""
+    response = getattr(err, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 1e-3), ("retry-after", 1.0)):
+        try:
+            return max(0.0, float(headers.get(name)) * scale)
+        except (TypeError, ValueError):
+            continue
+    return None
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -113,6 +130,7 @@ class ChatLLM:
         self.model = settings.llm.model
         self.base_url = settings.llm.base_url or DEFAULT_BASE_URL
         self.timeout = settings.llm.timeout
+        self.retry_after_max = settings.llm.retry_after_max
         key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else None
         RedactFilter.register(key, urlsplit(self.base_url).password)
         guard_loggers()
@@ -151,44 +169,78 @@ class ChatLLM:
         block so it carries no ``__context__`` (a server may echo the key)."""
         return self._translate(err, streaming=streaming, received=received)
 
+    def _wait_before_retry(self, err: Exception, attempt: int, received: bool) -> float | None:
+        """Seconds to wait before the one retry a 429 with a short enough Retry-After earns, else None."""
+        if attempt or received or not isinstance(err, openai.RateLimitError):
+            return None
+        wait = retry_after(err)
+        if wait is None or wait > self.retry_after_max:
+            return None
+        return wait
+
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
         """Yield text deltas as they arrive.
 
         A stream that ends without a ``finish_reason`` was cut short (a real
         endpoint always sends one in its last chunk) and raises ``LLMError``,
-        as does an answer with no text at all.
+        as does an answer with no text at all.  A 429 whose Retry-After is at
+        most ``llm_retry_after_max`` seconds is retried once after that wait.
         """
-        received = finished = False
-        failure: LLMError | None = None
-        try:
-            for chunk in self._chat.stream(list(messages)):
-                finished = finished or bool(chunk.response_metadata.get("finish_reason"))
-                text = _text(chunk.content)
-                if text:
-                    received = True
-                    yield text
-        except Exception as err:  # noqa: BLE001 - every failure leaves as LLMError; see module doc
-            failure = self._fail(err, streaming=True, received=received)
-        if failure is None and not finished:
-            failure = LLMError("The LLM endpoint ended the stream before the answer was finished.", kind="stream")
-        if failure is None and not received:
-            failure = LLMError("The LLM endpoint returned an empty answer.", kind="empty")
-        if failure is not None:
-            raise failure
+        for attempt in (0, 1):
+            received = finished = False
+            failure: LLMError | None = None
+            wait: float | None = None
+            try:
+                for chunk in self._chat.stream(list(messages)):
+                    finished = finished or bool(chunk.response_metadata.get("finish_reason"))
+                    text = _text(chunk.content)
+                    if text:
+                        received = True
+                        yield text
+            except Exception as err:  # noqa: BLE001 - every failure leaves as LLMError; see module doc
+                wait = self._wait_before_retry(err, attempt, received)
+                if wait is None:
+                    failure = self._fail(err, streaming=True, received=received)
+            if wait is not None:
+                time.sleep(wait)
+                continue
+            if failure is None and not finished:
+                failure = LLMError("The LLM endpoint ended the stream before the answer was finished.", kind="stream")
+            if failure is None and not received:
+                failure = LLMError("The LLM endpoint returned an empty answer.", kind="empty")
+            if failure is not None:
+                raise _after_wait(failure, attempt)
+            return
 
     def complete(self, messages: Sequence[Message]) -> str:
-        """The whole reply as one string (one non-streaming request)."""
-        failure: LLMError | None = None
-        text = ""
-        try:
-            text = _text(self._chat.invoke(list(messages), stream=False).content)
-        except Exception as err:  # noqa: BLE001 - every failure leaves as LLMError; see module doc
-            failure = self._fail(err, streaming=False, received=False)
-        if failure is None and not text.strip():
-            failure = LLMError("The LLM endpoint returned an empty answer.", kind="empty")
-        if failure is not None:
-            raise failure
-        return text
+        """The whole reply as one string (one non-streaming request; a short 429 wait is honoured once)."""
+        for attempt in (0, 1):
+            failure: LLMError | None = None
+            wait: float | None = None
+            text = ""
+            try:
+                text = _text(self._chat.invoke(list(messages), stream=False).content)
+            except Exception as err:  # noqa: BLE001 - every failure leaves as LLMError; see module doc
+                wait = self._wait_before_retry(err, attempt, False)
+                if wait is None:
+                    failure = self._fail(err, streaming=False, received=False)
+            if wait is not None:
+                time.sleep(wait)
+                continue
+            if failure is None and not text.strip():
+                failure = LLMError("The LLM endpoint returned an empty answer.", kind="empty")
+            if failure is not None:
+                raise _after_wait(failure, attempt)
+            return text
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+
+def _after_wait(failure: LLMError, attempt: int) -> LLMError:
+    """The failure of a retry says that the wait was honoured once already."""
+    if not attempt:
+        return failure
+    return LLMError(f"{failure.reason} (again, after honouring its Retry-After once)", status=failure.status,
+                    kind=failure.kind)
 
 
 def _text(content: Any) -> str:

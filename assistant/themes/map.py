@@ -1,0 +1,304 @@
+"""The consensus map: which organisations (or documents) speak to which themes, each filled cell a quote.
+
+Input is a set of passages (what a topic retrieves, or the whole store) and a function that embeds sentences.
+Every passage is cut into whole sentences (``core.text``); the sentences are embedded *alone*, without the
+metadata header the store embeds above a passage, and a passage's vector is the mean of its sentences'.  So the
+map reads the text and who wrote it, never the ``section`` field: a label a corpus may carry (the WAIE
+statements carry their principle there) cannot leak into the map, and a map of an unlabelled corpus works the
+same way (tests/integration/test_map.py checks the map is identical with ``section`` removed).
+
+Themes are discovered (``discover_themes`` on the centred passage vectors) or given by a framework (its
+names, embedded as queries and refined on the passages: ``fit.refine``).  A passage speaks to its nearest
+theme, and to any other within ``MARGIN`` of it and above ``THRESHOLD`` (centred cosine), so a statement may
+count for several themes; a passage too far from every theme counts for none.  A cell's quote is the whole
+sentence of that row's passages nearest to the theme.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from assistant.themes.assign import assign, assign_scores
+from assistant.themes.discover import Method, discover_themes
+from assistant.themes.fit import NAME_BONUS, centred, name_mentions, refine
+from assistant.themes.frameworks import Framework
+from assistant.themes.keyphrases import keyphrases
+from core.model import Passage
+from core.text import cjk_count, fold_for_names, sentences
+
+Embed = Callable[[list[str]], np.ndarray]  # texts -> unit rows
+By = Literal["author", "document"]
+
+MIN_SENTENCE_CHARS = 25  # shorter pieces (headings, list labels) are not quoted unless a passage has nothing else
+MIN_CJK_CHARS = 8
+THRESHOLD = 0.05  # centred cosine under which a passage speaks to no theme (benchmarks/theme_map.py)
+MARGIN = 0.04  # a second theme counts when within this of the passage's nearest one
+NAME_MARGIN = 0.04  # ... and when its name is within this (plain cosine) of the passage's nearest name
+MAX_THEMES = 8
+UNKNOWN = "Unknown author"
+
+
+@dataclass(frozen=True)
+class MapTheme:
+    label: str  # a framework's name, or extracted key phrases
+    keyphrases: tuple[str, ...]
+    description: str = ""
+    statements: int = 0  # statements that speak to it
+    rows: int = 0  # organisations (or documents) that speak to it
+    first_year: int | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A filled cell: a row's best whole-sentence quote on a theme, with its citation."""
+
+    row: int
+    theme: int
+    count: int  # statements of this row on this theme
+    quote: str
+    author: str | None
+    document: str | None
+    date: str | None
+    statement_id: str
+    passage_id: str
+    similarity: float
+
+    def citation(self) -> str:
+        parts = [self.author or UNKNOWN]
+        if self.document:
+            parts.append(f"*{self.document}*")
+        if self.date:
+            parts.append(self.date)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ConsensusMap:
+    """Rows x themes: counts, one quote per filled cell, totals, and counts by year."""
+
+    topic: str | None
+    framework: str | None  # the framework's name, None for discovered themes
+    by: By
+    rows: tuple[str, ...]
+    themes: tuple[MapTheme, ...]
+    cells: tuple[Cell, ...]
+    years: tuple[int, ...] = ()
+    year_counts: tuple[tuple[int, ...], ...] = ()  # per year, statements per theme
+    statements: int = 0
+    passages: int = 0
+    unassigned: int = 0  # statements that speak to no theme
+    # statement -> the themes it speaks to, nearest first
+    assignments: tuple[tuple[str, tuple[int, ...]], ...] = field(default=(), repr=False)
+    seconds: float = field(default=0.0, compare=False)
+
+    def matrix(self) -> np.ndarray:
+        """(rows, themes) statement counts."""
+        out = np.zeros((len(self.rows), len(self.themes)), dtype=int)
+        for c in self.cells:
+            out[c.row, c.theme] = c.count
+        return out
+
+    def cell(self, row: int, theme: int) -> Cell | None:
+        for c in self.cells:
+            if c.row == row and c.theme == theme:
+                return c
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        from assistant.themes.export import map_to_dict
+
+        return map_to_dict(self)
+
+    def markdown(self) -> str:
+        from assistant.themes.export import map_markdown
+
+        return map_markdown(self)
+
+    def csv(self) -> str:
+        from assistant.themes.export import map_csv
+
+        return map_csv(self)
+
+    def figure(self) -> Any:
+        """An interactive Plotly heatmap (hover shows each cell's quote)."""
+        from assistant.themes.plot import plotly_heatmap
+
+        return plotly_heatmap(self)
+
+    def save_png(self, path: str, *, max_rows: int = 40) -> None:
+        from assistant.themes.plot import save_png
+
+        save_png(self, path, max_rows=max_rows)
+
+
+@dataclass
+class _Unit:
+    passage: Passage
+    sentences: list[str]
+    start: int  # first row of its sentences in the sentence matrix
+
+
+def build_map(passages: Sequence[Passage], embed: Embed, *, topic: str | None = None,
+              framework: Framework | None = None, embed_query: Embed | None = None, by: By = "author",
+              max_themes: int = MAX_THEMES, min_size: int = 2, seed: int = 0, method: Method = "kmeans",
+              threshold: float = THRESHOLD, margin: float = MARGIN, name_margin: float = NAME_MARGIN) -> ConsensusMap:
+    """The map of ``passages``; with ``framework``, its themes (embedded by ``embed_query``), else discovered."""
+    started = time.perf_counter()
+    units = _units(passages)
+    if not units:
+        return ConsensusMap(topic, framework.name if framework else None, by, (), (), (), seconds=0.0)
+    vectors, sentence_vectors, raw = embed_units(units, embed)
+    texts = [u.passage.text for u in units]
+
+    if framework is not None:
+        if embed_query is None:
+            raise ValueError("a framework map needs embed_query to embed the theme names")
+        names = np.asarray(embed_query([t.text for t in framework.themes]), dtype=np.float32)
+        theme_vectors = refine(vectors, centred(names) if len(names) > 2 else names)
+        labels = [t.name for t in framework.themes]
+        descriptions = [t.description for t in framework.themes]
+        scores = vectors @ theme_vectors.T + NAME_BONUS * name_mentions(texts, labels)
+        per_unit = assign_scores(scores, threshold, margin=margin)
+        phrases: list[tuple[str, ...]] | None = None  # extracted from the statements each theme received
+        # a theme whose name is much further from the passage than its nearest name is not spoken to: the
+        # refined vectors always have a nearest theme, the names say when none of them is near
+        plain = raw @ names.T
+        near = plain >= plain.max(axis=1, keepdims=True) - name_margin
+        per_unit = [[j for j in js if near[i, j]] for i, js in enumerate(per_unit)]
+    else:
+        found = discover_themes(texts, vectors, max_themes=max_themes, min_size=min_size, seed=seed, method=method)
+        theme_vectors = np.stack([t.centroid for t in found]) if found else np.zeros((0, vectors.shape[1]))
+        labels = [t.label for t in found]
+        descriptions = ["" for _ in found]
+        phrases = [t.keyphrases for t in found]
+        per_unit = assign(vectors, theme_vectors, threshold, margin=margin)
+        for j, theme in enumerate(found):  # a cluster's members speak to it whatever the threshold says
+            for i in theme.members:
+                if j not in per_unit[i]:
+                    per_unit[i].append(j)
+
+    return _assemble(units, per_unit, vectors, sentence_vectors, theme_vectors, labels, descriptions, texts,
+                     topic=topic, framework=framework, by=by, started=started, phrases=phrases)
+
+
+def _assemble(units: list[_Unit], per_unit: list[list[int]], vectors: np.ndarray, sentence_vectors: np.ndarray,
+              theme_vectors: np.ndarray, labels: list[str], descriptions: list[str], texts: list[str], *,
+              topic: str | None, framework: Framework | None, by: By, started: float,
+              phrases: list[tuple[str, ...]] | None) -> ConsensusMap:
+    row_names = sorted({_row_name(u.passage, by) for u in units}, key=str.casefold)
+    row_of = {name: i for i, name in enumerate(row_names)}
+    n_themes = len(labels)
+    # statements per (row, theme), and the best sentence for each
+    statements: dict[tuple[int, int], set[str]] = {}
+    best: dict[tuple[int, int], tuple[float, int, int]] = {}  # -> (similarity, unit, sentence)
+    by_statement: dict[str, dict[int, float]] = {}  # statement -> theme -> best similarity
+    for i, unit in enumerate(units):
+        sid = unit.passage.statement_id or unit.passage.id
+        spoken = by_statement.setdefault(sid, {})
+        for j in per_unit[i]:
+            spoken[j] = max(spoken.get(j, -2.0), float(vectors[i] @ theme_vectors[j]))
+        row = row_of[_row_name(unit.passage, by)]
+        quotable = _quotable(unit.sentences)
+        for j in per_unit[i]:
+            statements.setdefault((row, j), set()).add(sid)
+            sims = sentence_vectors[unit.start:unit.start + len(unit.sentences)] @ theme_vectors[j]
+            s = max(quotable, key=lambda k: (float(sims[k]), -k))
+            candidate = (float(sims[s]), i, s)
+            if (row, j) not in best or candidate[0] > best[(row, j)][0] + 1e-9:
+                best[(row, j)] = candidate
+    cells = []
+    for (row, j), (sim, i, s) in sorted(best.items()):
+        p = units[i].passage
+        cells.append(Cell(row=row, theme=j, count=len(statements[(row, j)]), quote=units[i].sentences[s],
+                          author=p.author, document=p.document, date=p.date, statement_id=p.statement_id or p.id,
+                          passage_id=p.id, similarity=round(sim, 4)))
+    years, year_counts, first = _by_year(units, per_unit, n_themes)
+    themes = []
+    folded = [fold_for_names(t) for t in texts] if n_themes and phrases is None else []
+    for j in range(n_themes):
+        members = [i for i in range(len(units)) if j in per_unit[i]]
+        members.sort(key=lambda i: -float(vectors[i] @ theme_vectors[j]))
+        if phrases is not None:
+            found = phrases[j]
+        else:
+            found = keyphrases([texts[i] for i in members], 3, folded_background=folded) if members else ()
+        themes.append(MapTheme(label=labels[j], keyphrases=found, description=descriptions[j],
+                               statements=len({units[i].passage.statement_id or units[i].passage.id
+                                               for i in members}),
+                               rows=sum(1 for (_r, jj) in statements if jj == j), first_year=first.get(j)))
+    assignments = tuple(sorted((sid, tuple(sorted(js, key=lambda j: (-js[j], j)))) for sid, js in by_statement.items()))
+    return ConsensusMap(topic=topic, framework=framework.name if framework else None, by=by, rows=tuple(row_names),
+                        themes=tuple(themes), cells=tuple(cells), years=years, year_counts=year_counts,
+                        statements=len(by_statement), passages=len(units),
+                        unassigned=sum(1 for js in by_statement.values() if not js), assignments=assignments,
+                        seconds=time.perf_counter() - started)
+
+
+def embed_units(units: Sequence[_Unit], embed: Embed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(passage vectors, sentence vectors), both centred on the passages' mean, and the passage vectors
+    uncentred: a passage is the mean of its sentences, each embedded alone (no metadata header)."""
+    raw = np.asarray(embed([s for u in units for s in u.sentences]), dtype=np.float32)
+    passage_vectors = np.stack([_unit_mean(raw[u.start:u.start + len(u.sentences)]) for u in units])
+    mean = passage_vectors.mean(axis=0)
+    return centred(passage_vectors, mean), centred(raw, mean), passage_vectors
+
+
+def map_units(passages: Sequence[Passage]) -> list[_Unit]:
+    """The passages with text, each with its whole sentences (what a map embeds and quotes)."""
+    return _units(passages)
+
+
+def _units(passages: Sequence[Passage]) -> list[_Unit]:
+    units: list[_Unit] = []
+    start = 0
+    for p in passages:
+        found = [s for s in sentences(p.text or "", p.lang) if s.strip()]
+        if not found and (p.text or "").strip():
+            found = [p.text.strip()]
+        if not found:
+            continue
+        units.append(_Unit(p, found, start))
+        start += len(found)
+    return units
+
+
+def _quotable(found: list[str]) -> list[int]:
+    """Indices of the sentences long enough to quote (all of them when none is)."""
+    long = [k for k, s in enumerate(found) if len(s) >= MIN_SENTENCE_CHARS or cjk_count(s) >= MIN_CJK_CHARS]
+    return long or list(range(len(found)))
+
+
+def _row_name(p: Passage, by: By) -> str:
+    if by == "document":
+        return p.document or p.source or UNKNOWN
+    return p.author or UNKNOWN
+
+
+def _unit_mean(rows: np.ndarray) -> np.ndarray:
+    m = rows.mean(axis=0)
+    return m / max(float(np.linalg.norm(m)), 1e-12)
+
+
+def _by_year(units: list[_Unit], per_unit: list[list[int]],
+             n_themes: int) -> tuple[tuple[int, ...], tuple[tuple[int, ...], ...], dict[int, int]]:
+    seen: dict[int, list[set[str]]] = {}
+    for i, unit in enumerate(units):
+        year = unit.passage.year
+        if year is None:
+            continue
+        slots = seen.setdefault(year, [set() for _ in range(n_themes)])
+        for j in per_unit[i]:
+            slots[j].add(unit.passage.statement_id or unit.passage.id)
+    years = tuple(sorted(seen))
+    counts = tuple(tuple(len(s) for s in seen[y]) for y in years)
+    first: dict[int, int] = {}
+    for y, row in zip(years, counts):
+        for j, c in enumerate(row):
+            if c and j not in first:
+                first[j] = y
+    return years, counts, first
