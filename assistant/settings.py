@@ -217,6 +217,7 @@ class UISettings(_Group):
     port: int = flat("port", 7860, "Port of `charter serve`", gt=0, lt=65536)
     auth: SecretStr | None = flat("auth", None, "user:password for the web UI")
     upload_max_mb: float = flat("upload_max_mb", 20.0, "Largest file (MB) the web app accepts as an upload", gt=0)
+    upload_max_files: int = flat("upload_max_files", 20, "Most files the web app accepts in one upload", gt=0)
 
 
 GROUPS: dict[str, type[_Group]] = {

@@ -78,6 +78,7 @@ _NOTE = r"(?:\s*[(（]\s*(?:unconfirmed|未确认|未经确认)\s*[)）])?"
 _TRAILING_DATE_RE = re.compile(rf"^(?P<body>.*?)\s*[,，]\s*(?P<date>{_DATE}{_NOTE})\s*$")
 
 _RELATED_ZH_RE = re.compile(r"^由\s+(?P<body>.+)发表\s*(?:[,，]\s*(?P<date>.*\S))?\s*$")
+_BLANK_RUN_RE = re.compile(r"\n(?:[^\S\n]*\n)+")
 _MAIN_RE = re.compile(r"^(?:原则|Principle)\s*[:：]\s*(?P<rest>\S.*)$")
 _AUTHOR_ZH_RE = re.compile(r"^作者\s*[:：]\s*(?P<org>\S.*)$")
 _PUBLISHED_BY_RE = re.compile(r"^Published [Bb]y\s+(?P<rest>\S.*)$")
@@ -178,7 +179,9 @@ def looks_like_export(text: str) -> bool:
     in …, <date>``) suffices, weaker shapes must appear at least twice.
     """
     strong = weak = 0
-    lines = _resolve_context(_classify_lines(text))
+    # a run of blank lines sniffs as one: the answer never depends on their count, and a flood of them (10 MB
+    # of newlines) made one object per line, 2.3 GB (benchmarks/hostile_input.py, txt-blank-lines)
+    lines = _resolve_context(_classify_lines(_BLANK_RUN_RE.sub("\n\n", text)))
     if _is_single_publisher_page(lines):
         return True
     for line in lines:
@@ -404,9 +407,11 @@ def _as_related_en(line: _Line) -> None:
 
 
 def _next_non_blank(lines: list[_Line], index: int) -> _Line | None:
-    for line in lines[index + 1:]:
-        if line.kind != BLANK:
-            return line
+    # indexed, not ``lines[index + 1:]``: a slice copies the rest of the file for every main line, which was
+    # quadratic on a file of repeated "原则:" lines (benchmarks/hostile_input.py: 0.9 MB took 10 s)
+    for position in range(index + 1, len(lines)):
+        if lines[position].kind != BLANK:
+            return lines[position]
     return None
 
 

@@ -15,6 +15,20 @@ from ui.runtime import Runtime
 FILE_TYPES = sorted(SUPPORTED_SUFFIXES)
 
 
+def safe_name(name: str, limit: int = 120) -> str:
+    r"""The last part of a client-given file name, fit to show and to join to a folder: no path (``/`` or
+    ``\``), no NUL or control characters, no leading dots, at most ``limit`` characters.  Gradio's
+    upload route already stores each upload as ``<upload folder>/<hash of its content>/<name>``; this is
+    the same rule for the names Charter itself shows or writes, so a name such as ``../../x.md`` can
+    never point outside a folder."""
+    last = re.split(r"[/\\]", name)[-1]
+    cleaned = re.sub(r"[\x00-\x1f\x7f]", "", last).lstrip(". ").strip()
+    if len(cleaned) > limit:
+        stem, dot, suffix = cleaned.rpartition(".")
+        cleaned = (stem[: limit - len(suffix) - 1] + dot + suffix) if dot and len(suffix) < 16 else cleaned[:limit]
+    return cleaned or "upload"
+
+
 def report_text(report: Any, paths: list[Path]) -> str:
     """What happened to each uploaded file: the ones added, and the ones that failed with why.
 
@@ -65,11 +79,18 @@ def add_files(runtime: Runtime, files: list[str] | None, progress: gr.Progress) 
         return "Choose one or more files first."
     if not runtime.wait_ready(timeout=600):
         return "Charter is still starting; try again in a moment."
+    ui = runtime.charter.settings.ui
+    if len(files) > ui.upload_max_files:  # checked here, on the server: a client may skip the page's checks
+        return (f"Not added: {len(files)} files in one upload, over the limit of {ui.upload_max_files} "
+                "(setting upload_max_files). Add them in smaller groups.")
     paths = [Path(f) for f in files]
-    limit = runtime.charter.settings.ui.upload_max_mb
+    gone = [p for p in paths if not p.is_file()]
+    if gone:  # Gradio's cache was cleared, or a client named a path the upload route never wrote
+        return f"Not added: {', '.join(safe_name(str(p)) for p in gone)} — the upload is gone; upload it again."
+    limit = ui.upload_max_mb
     too_big = [p for p in paths if p.stat().st_size > limit * 1e6]
     if too_big:
-        names = ", ".join(f"{p.name} ({p.stat().st_size / 1e6:.1f} MB)" for p in too_big)
+        names = ", ".join(f"{safe_name(p.name)} ({p.stat().st_size / 1e6:.1f} MB)" for p in too_big)
         return f"Not added: {names} over the upload limit of {limit:g} MB (setting upload_max_mb)."
     progress(0, desc="Reading files…")
 
