@@ -10,12 +10,12 @@ by organisation in order of relevance.  A sentence that two passages share is sh
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.answer.labels import date_label, short_name, years_label
 from assistant.answer.select import Embed, Pick, content_words, mmr, relevance
 from assistant.answer.sentences import Unit, join_units, passage_units, refocus
 from core.model import Answer, Mode, Passage, Quote, Source, Verification
@@ -37,17 +37,6 @@ def is_chinese(text: str) -> bool:
     return cjk_count(text) >= 2 and cjk_share(text) >= 0.2
 
 
-def short_name(author: str) -> str:
-    """"IDAIS (International Dialogues on AI Safety)" -> "IDAIS": a name with its expansion in brackets."""
-    head, sep, _ = author.partition(" (")
-    return head if sep and head.strip() else author
-
-
-def date_label(p: Passage) -> str:
-    """The date the statement carries, as ISO or as written; "n.d." only when none is known."""
-    return p.date or p.date_text or "n.d."
-
-
 @dataclass
 class _Group:
     """One organisation's part of the answer."""
@@ -59,27 +48,14 @@ class _Group:
     picks: dict[int, list[Unit]] = field(default_factory=dict)  # passage -> its picked sentences
 
 
-def _year(p: Passage) -> int | None:
-    """The ISO date's year, else a year written in the date as the source gives it."""
-    found = re.search(r"\b(1[89]|20)\d\d\b", p.date_text or "")
-    return p.year or (int(found.group(0)) if found else None)
-
-
-def _years(passages: Sequence[Passage]) -> str:
-    years = sorted({y for y in map(_year, passages) if y})
-    if not years:
-        return "n.d."
-    return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
-
-
 def _org_summary(author: str, passages: Sequence[Passage], zh: bool) -> str:
     statements = len({p.statement_id for p in passages})
     if statements < 2:
-        return f"{short_name(author)} ({_years(passages)})"
+        return f"{short_name(author)} ({years_label(passages)})"
     people = any(p.authors for p in passages)  # a paper's paragraphs, not an organisation's statements
     count = (f"{statements} 段" if people else f"{statements} 份声明") if zh else \
         f"{statements} {'passages' if people else 'statements'}"
-    return f"{short_name(author)} ({_years(passages)}, {count})"
+    return f"{short_name(author)} ({years_label(passages)}, {count})"
 
 
 def _lead(question: str, quoted: list[Passage], mode: Mode, abstain_reason: str | None,
@@ -232,7 +208,7 @@ def _see_also(passages: Sequence[Passage], numbers: dict[int, int], weak: set[st
             entries.setdefault(author, []).append(i)
     if not entries:
         return ""
-    parts = [f"{short_name(a)} ({_years([passages[i] for i in idx])}) " + "".join(f"[{number(i)}]" for i in idx)
+    parts = [f"{short_name(a)} ({years_label([passages[i] for i in idx])}) " + "".join(f"[{number(i)}]" for i in idx)
              for a, idx in entries.items()]
     return "See also: " + "; ".join(parts)
 

@@ -12,13 +12,13 @@ a non-claim (a question, a reference line, a fragment: ``quotable.py``).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answer.labels import short_name, years_label
 from assistant.answer.quotable import bare, quotable_units
 from assistant.answer.select import Embed
 from assistant.answer.sentences import Unit, passage_units
@@ -52,23 +52,6 @@ class Draft:
 
 def _zh(text: str) -> bool:
     return cjk_count(text) >= 2 and cjk_share(text) >= 0.2
-
-
-def _short(author: str) -> str:
-    head, sep, _ = author.partition(" (")
-    return head if sep and head.strip() else author
-
-
-def _year(p: Passage) -> int | None:
-    found = re.search(r"\b(1[89]|20)\d\d\b", p.date_text or "")
-    return p.year or (int(found.group(0)) if found else None)
-
-
-def _years(passages: Sequence[Passage]) -> str:
-    years = sorted({y for y in map(_year, passages) if y})
-    if not years:
-        return "n.d."
-    return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
 
 
 def _author(p: Passage) -> str:
@@ -151,14 +134,14 @@ def compose_summary(question: str, passages: Sequence[Passage], embed: Embed, *,
     body: list[str] = []
     for n, section in enumerate(draft.sections, start=1):
         body += [f"### {section.label or ('主题 ' if zh else 'Theme ') + str(n)}", ""]
-        orgs = ", ".join(_short(a) for a in section.organisations)
+        orgs = ", ".join(short_name(a) for a in section.organisations)
         body += [f"*{'涉及机构' if zh else 'Addressed by'}: {orgs}*", ""]
         for i in section.quotes:
             unit = draft.units[i]
             p = passages[unit.passage]
             n = numbers.setdefault(unit.passage, len(numbers) + 1)
             quotes.setdefault(unit.passage, []).append(bare(unit.text))
-            body += [f"> “{bare(unit.text)}” — {_short(_author(p))} ({_years([p])}) [{n}]", ""]
+            body += [f"> “{bare(unit.text)}” — {short_name(_author(p))} ({years_label([p])}) [{n}]", ""]
     quoted = [passages[i] for i in sorted(numbers, key=numbers.__getitem__)]
     lines = [f"## {'摘要草稿' if zh else 'Draft summary'}: {title}", "", f"**{_lead(quoted, zh, abstain_reason)}**", ""]
     if not draft.sections:
@@ -186,12 +169,12 @@ def _lead(quoted: list[Passage], zh: bool, abstain_reason: str | None) -> str:
     for p in quoted:
         by_author.setdefault(_author(p), []).append(p)
     statements = len({p.statement_id for p in quoted})
-    orgs = "; ".join(f"{_short(a)} ({_years(own)})" for a, own in by_author.items())
+    orgs = "; ".join(f"{short_name(a)} ({years_label(own)})" for a, own in by_author.items())
     if zh:
-        return f"{len(by_author)} 个机构的 {statements} 份声明（{_years(quoted)}）：{orgs}。"
+        return f"{len(by_author)} 个机构的 {statements} 份声明（{years_label(quoted)}）：{orgs}。"
     org_word = "organisation" if len(by_author) == 1 else "organisations"
     st_word = "statement" if statements == 1 else "statements"
-    return f"From {statements} {st_word} by {len(by_author)} {org_word}, {_years(quoted)}: {orgs}."
+    return f"From {statements} {st_word} by {len(by_author)} {org_word}, {years_label(quoted)}: {orgs}."
 
 
 def outline(question: str, passages: Sequence[Passage], embed: Embed) -> str:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.answer.labels import short_name
 from assistant.retrieval.aliases import place_mentions, place_spellings
 from assistant.retrieval.catalog import Catalog
 from core.model import Filters, Passage
@@ -60,11 +61,6 @@ class Targets:
         return line
 
 
-def _short(author: str) -> str:
-    head, sep, _ = author.partition(" (")
-    return head if sep and head.strip() else author
-
-
 def _position(question: str, keys: Sequence[str]) -> int:
     """Where the question first names one of ``keys`` (case-folded), or its end."""
     low = question.casefold()
@@ -104,7 +100,7 @@ def from_question(question: str, catalog: Catalog) -> list[Target]:
             found.append((_position(question, place_spellings(place)), Target(place, authors=authors)))
             covered.update(authors)
     for author in sorted((mentions.authors - mentions.by_place) | _short_forms(question, catalog) - covered):
-        found.append((_position(question, _name_keys(author)), Target(_short(author), authors=(author,))))
+        found.append((_position(question, _name_keys(author)), Target(short_name(author), authors=(author,))))
         covered.add(author)
     named_docs = mentions.documents - mentions.by_place
     by_author = {d: a for a, docs in catalog.documents_by_author.items() for d in docs}
@@ -121,7 +117,7 @@ def from_picker(names: Sequence[str], catalog: Catalog) -> list[Target]:
     for name in names:
         authors = [a for a in catalog.resolve([name], "author") if a in catalog.authors]
         if authors:
-            out.append(Target(_short(name) if name in catalog.authors else name, authors=tuple(authors)))
+            out.append(Target(short_name(name) if name in catalog.authors else name, authors=tuple(authors)))
             continue
         documents = [d for d in catalog.resolve([name], "document") if d in catalog.documents]
         out.append(Target(name, documents=tuple(documents or [name])))
@@ -136,7 +132,7 @@ def top_organisations(passages: Sequence[Passage], n: int = MIN_TARGETS,
     for p in passages:
         if p.author and p.author not in taken:
             taken.add(p.author)
-            out.append(Target(_short(p.author), authors=(p.author,)))
+            out.append(Target(short_name(p.author), authors=(p.author,)))
         if len(out) >= n:
             break
     return out

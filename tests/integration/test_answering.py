@@ -22,7 +22,8 @@ from click.testing import CliRunner
 
 from assistant.answer.answerer import Answerer
 from assistant.answer.followup import rewrite
-from assistant.answer.offline import compose, is_chinese, short_name
+from assistant.answer.labels import short_name
+from assistant.answer.offline import compose, is_chinese
 from assistant.answer.quality import cut_quotes, is_cut, quotations, repeated_quotes, splits_token
 from assistant.render import answer_markdown, bibliography
 from assistant.settings import Settings
