@@ -177,7 +177,7 @@ def compose_compare(question: str, by_target: dict[str, list[Passage]], embed: E
     all_quotes = [q for s in sources for q in s.quotes]
     verification = Verification(citations_given=len(sources), citations_valid=len(sources),
                                 quotes_total=len(all_quotes), quotes_verified=sum(q.verified for q in all_quotes))
-    from assistant.answer.offline import OFFLINE_BACKEND
+    from assistant.answer.labels import OFFLINE_BACKEND
 
     return Answer(question=question, text="\n".join(lines).rstrip(), sources=sources, mode="compare",
                   backend=OFFLINE_BACKEND, notice=notice, verification=verification)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from core.model import Passage
 
+OFFLINE_BACKEND = "offline quotes"  # Answer.backend of every answer composed without an LLM (Ask, Summary, Compare)
+
 
 def short_name(author: str) -> str:
     """"IDAIS (International Dialogues on AI Safety)" -> "IDAIS": a name with its expansion in brackets."""

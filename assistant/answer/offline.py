@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answer.labels import date_label, short_name, years_label
+from assistant.answer.labels import OFFLINE_BACKEND, date_label, short_name, years_label
 from assistant.answer.select import Embed, Pick, content_words, mmr, relevance
 from assistant.answer.sentences import Unit, join_units, passage_units, refocus
 from core.model import Answer, Mode, Passage, Quote, Source, Verification
 from core.text import cjk_count, cjk_share, fold_for_quotes, quote_spans
 
-OFFLINE_BACKEND = "offline quotes"  # Answer.backend of every answer composed here
 # sentences quoted at most per answer; select.CHARS (1200 characters) usually ends an answer first.  On the
 # tuning questions 10 sentences within 1200 characters quoted the gold phrase more often than 6 or 8 sentences
 # alone (select.py); summaries cover more ground

@@ -123,7 +123,7 @@ def _uncovered(groups: list[tuple[str, list[int]]], passages: Sequence[Passage],
 def compose_summary(question: str, passages: Sequence[Passage], embed: Embed, *, notice: str | None = None,
                     abstain_reason: str | None = None) -> Answer:
     """The offline draft summary as Markdown with numbered sources and a closing bibliography."""
-    from assistant.answer.offline import OFFLINE_BACKEND
+    from assistant.answer.labels import OFFLINE_BACKEND
 
     passages = list(passages)
     zh = _zh(question)
