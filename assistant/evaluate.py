@@ -22,26 +22,16 @@ import math
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from assistant.answer.offline import OFFLINE_BACKEND
+from assistant.answer.labels import OFFLINE_BACKEND
 from assistant.answer.quality import AnswerQuality
+from assistant.evaluate_modes import evaluate_compare, evaluate_summary, format_modes
+from assistant.evaluated import Evaluated
 from core.model import Mode, Passage
 
 if TYPE_CHECKING:
-    from assistant.answer.answerer import Answerer
-    from assistant.retrieval.retriever import Method, Retriever
-
-
-class Evaluated(Protocol):
-    """What evaluation needs of a Charter (``assistant.service.Charter`` is one): its retriever and
-    answerer.  A protocol, so that the service can offer ``evaluate`` without this module importing it."""
-
-    @property
-    def retriever(self) -> Retriever: ...
-
-    @property
-    def answerer(self) -> Answerer: ...
+    from assistant.retrieval.retriever import Method
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -183,8 +173,6 @@ def evaluate_file(charter: Evaluated, path: Path, *, k: int = 5, retrievers: lis
     """The report of ``charter eval``: the first retriever's figures at the top level,
     every retriever's under ``retrievers``; ``mode`` summary adds the drafts' figures, and compare reads a
     compare question file and reports only its figures (``evaluate_modes.py``)."""
-    from assistant.evaluate_modes import evaluate_compare, evaluate_summary
-
     if mode == "compare":
         return evaluate_compare(charter, path)
     questions = load_questions(path)
@@ -202,7 +190,6 @@ def evaluate_file(charter: Evaluated, path: Path, *, k: int = 5, retrievers: lis
 
 
 def format_report(report: dict[str, Any]) -> str:
-    from assistant.evaluate_modes import format_modes
 
     if report.get("mode") == "compare":
         return "\n".join(format_modes(report))

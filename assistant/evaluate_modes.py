@@ -26,7 +26,7 @@ from core.model import Answer
 from core.text import fold_for_names
 
 if TYPE_CHECKING:
-    from assistant.evaluate import Evaluated
+    from assistant.evaluated import Evaluated
 
 _CELL = re.compile(r"^“(.*)” \[(\d+)\]$", re.S)
 

@@ -42,8 +42,9 @@ def peak_mib() -> float:
 def _settings(args: argparse.Namespace, **extra: Any):
     from assistant.settings import Settings
 
+    # the 150k corpus's generated file is ~137 MB: above the per-file guard a user gets by default, on purpose here
     kw: dict[str, Any] = {"store": args.store, "corpus": args.corpus, "llm_backend": "none",
-                          "embedding_cache": not args.no_cache}
+                          "embedding_cache": not args.no_cache, "ingest_max_file_mb": 1024}
     if args.server:
         kw["chroma_url"] = args.server
     kw.update(extra)
