@@ -115,6 +115,13 @@ class FusionWeights(_Group):
     bm25: float = flat("fusion_bm25", 0.05, "Lexical BM25: small, BM25 is poor on paraphrases")
     year: float = flat("fusion_year", 2.0, "A passage whose year the question names")
     mention: float = flat("fusion_mention", 1.0, "A passage whose organisation or document the question names")
+    sentence: float = flat(
+        "fusion_sentence", 0.25, "Share of the main view's signal given to a passage's best-matching sentence "
+        "(retrieval/sentences.py; 0 turns it off). benchmarks/paraphrase_experiments.py, chosen on our tuning half: "
+        "held half recall@5 0.859->0.887, MRR 0.706->0.742, paraphrases 0.61->0.72; dev even half 0.825/0.792->"
+        "0.825/0.800; dev odd half 0.980/0.887->0.951/0.873 (one multi-text question loses a second gold)",
+        ge=0, le=1,
+    )
     doc_penalty: float = flat(
         "fusion_doc_penalty", 0.3, "Subtracted per passage already chosen from the same document (diversity)"
     )
@@ -218,6 +225,16 @@ class UISettings(_Group):
     auth: SecretStr | None = flat("auth", None, "user:password for the web UI")
     upload_max_mb: float = flat("upload_max_mb", 20.0, "Largest file (MB) the web app accepts as an upload", gt=0)
     upload_max_files: int = flat("upload_max_files", 20, "Most files the web app accepts in one upload", gt=0)
+    # Chosen by benchmarks/load.py (20 sessions on 2 cores, offline and through a slow-streaming LLM):
+    # the figures and the reasoning are in benchmarks/LOAD_RESULTS.md.
+    concurrency: int = flat(
+        "ui_concurrency", 4, "Answers (chat, /ask, /search) the web app works on at once; more wait in its queue. "
+        "Measured with 20 sessions on 2 cores (benchmarks/LOAD_RESULTS.md): offline 4 is as fast as 1 and 8 is "
+        "slower (p95 5.2 vs 9.2 s); with a streaming LLM 4 halves p50 against 1 (11 vs 22 s)", gt=0)
+    queue_max: int = flat(
+        "ui_queue_max", 64, "Requests the web app's queue holds before it refuses more at once ('queue is full'). "
+        "Measured (benchmarks/LOAD_RESULTS.md): 2 cores serve 1.5-2.5 queued calls/s at ui_concurrency 4, so the "
+        "64th waits some 25-45 s; further back it would wait longer than a person does", gt=0)
 
 
 GROUPS: dict[str, type[_Group]] = {

