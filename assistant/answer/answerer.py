@@ -21,6 +21,7 @@ from assistant.answer.select import Embed
 from assistant.answer.summary import outline
 from assistant.answer.targets import MIN_TARGETS, Targets, top_organisations
 from assistant.answer.targets import choose as choose_targets
+from assistant.retrieval.query import QueryVectors
 from assistant.retrieval.retriever import Retriever, SearchResult
 from assistant.settings import Settings
 from core.model import Answer, Filters, Mode, Passage
@@ -88,7 +89,7 @@ class Answerer:
             from assistant.answer.verify import review
 
             try:
-                plan = outline(query, passages, self._embed(query)) if mode == "summary" else None
+                plan = outline(query, passages, self._embed(query, result.vectors)) if mode == "summary" else None
                 for update in self.llm.stream(question, passages, mode=mode, history=history,
                                               targets=list(by_target) if by_target else None, outline=plan):
                     update.standalone_query = query
@@ -102,10 +103,10 @@ class Answerer:
             except LLMError as err:
                 notice = f"The LLM could not answer ({err.reason}); showing the offline quote answer instead."
         if chosen is not None and by_target is not None:
-            answer = compose_compare(question, by_target, self._embed(query), how=chosen.describe(
+            answer = compose_compare(question, by_target, self._embed(query, result.vectors), how=chosen.describe(
                 is_chinese(question)), notice=notice)
         else:
-            answer = compose(question, passages, mode=mode, embed=self._embed(query),
+            answer = compose(question, passages, mode=mode, embed=self._embed(query, result.vectors),
                              abstain_reason=result.reason if result.abstain else None, notice=notice)
         answer.standalone_query = query
         yield answer
@@ -135,28 +136,36 @@ class Answerer:
         """The targets (named in the question, else picked, else the top two organisations) and the best
         passages of each on the topic, side by side; no targets when the store has no organisation at all."""
         chosen = choose_targets(query, picker, self.retriever.catalog)
+        vectors = self.retriever.embed_query(query) if query.strip() else None  # one question, several searches
         if len(chosen.targets) < MIN_TARGETS:
-            general = self.retriever.search(query, k=max(3 * k, 10), filters=filters)
+            general = self.retriever.search(query, k=max(3 * k, 10), filters=filters, vectors=vectors)
             chosen.targets += top_organisations(general.passages, MIN_TARGETS - len(chosen.targets),
                                                 exclude=chosen.targets)
         if not chosen.targets:
-            result = self.retriever.search(query, k=k, filters=filters)
+            result = self.retriever.search(query, k=k, filters=filters, vectors=vectors)
             return None, {}, result.passages, result
         by_target: dict[str, list[Passage]] = {}
         merged: list[Passage] = []
         for target in chosen.targets:
-            found = self.retriever.search(query, k=k, filters=target.filters(filters))
+            found = self.retriever.search(query, k=k, filters=target.filters(filters), vectors=vectors)
             by_target[target.label] = list(found.passages)
             merged.extend(p for p in found.passages if p.id not in {m.id for m in merged})
         result = SearchResult(query, merged, abstain=not merged,
-                              reason=None if merged else "No passage from these targets.")
+                              reason=None if merged else "No passage from these targets.", vectors=vectors)
         return chosen, by_target, merged, result
 
-    def _embed(self, query: str) -> Embed:
-        """Embeds the query and the passages' sentences, with the fastest embedder at hand."""
-        embedder = self.retriever.store.second or self.retriever.store.embedder
+    def _embed(self, query: str, vectors: QueryVectors | None = None) -> Embed:
+        """Embeds the passages' sentences with the fastest embedder at hand, and gives the query's vector in
+        that model: the one the retriever embedded (``vectors``, from its ``SearchResult``), not a second
+        embedding of the same text; the query is embedded here only when no search embedded it."""
+        store = self.retriever.store
+        embedder = store.second or store.embedder
 
         def embed(sentences: list[str]) -> tuple[np.ndarray, np.ndarray]:
-            return embedder.embed_array([query], is_query=True)[0], embedder.embed_array(sentences, is_query=False)
+            if vectors is not None and vectors.text == query:
+                question = vectors.for_sentences()
+            else:
+                question = embedder.embed_array([query], is_query=True)[0]
+            return question, embedder.embed_array(sentences, is_query=False)
 
         return embed

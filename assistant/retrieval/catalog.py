@@ -186,20 +186,66 @@ class Catalog:
 
     # ---- mentions ----------------------------------------------------------------------------
     def mentions(self, question: str) -> Mentions:
-        """Stored organisations and documents the question names, in any of the ways people do."""
+        """Stored organisations and documents the question names, in any of the ways people do.
+
+        ``_names_match`` decides for each name, but only names that could match are asked (``_candidates``):
+        asking all of them cost ~10-25 ms per question on the default corpus, and grows with the store."""
         q_words = _proper_words(question)
         q_acronyms = set(_ACRONYM.findall(question)) - GENERIC_ACRONYMS
         places = place_mentions(question)
         rare = self.rare_words
+        candidates = self._candidates(question, q_words, q_acronyms, places)
         found = Mentions()
         for kind, pool in (("authors", self.authors), ("documents", self.documents)):
-            for name in pool:
+            for name in candidates:
+                if name not in pool:
+                    continue
                 how = _names_match(name, question, q_words, q_acronyms, places, rare)
                 if how:
                     getattr(found, kind).add(name)
                     if how == "place":
                         found.by_place.add(name)
         return found
+
+    def _candidates(self, question: str, q_words: set[str], q_acronyms: set[str], places: set[str]) -> set[str]:
+        """The names ``_names_match`` can say yes to, each of its tests looked up instead of run: an acronym
+        the question uses (or a lower-case one, searched), a rare word of the name among the question's
+        words, a Chinese run of the name (few names have one), a 《title》 (then every name), a place."""
+        index = self._name_index
+        if any(len(t) >= 3 for t in re.findall(r"《([^》]+)》", question)):
+            return set(index.names)
+        found = set(index.lower_acronyms) | set(index.han)
+        for acronym in q_acronyms:
+            found |= index.by_acronym.get(acronym, set())
+        for word in q_words:
+            found |= index.by_rare.get(word, set())
+        for place in places:
+            found |= self._by_place(place)
+        return found
+
+    @cached_property
+    def _name_index(self) -> _NameIndex:
+        index = _NameIndex(names=list(dict.fromkeys([*self.authors, *self.documents])))
+        rare = self.rare_words
+        for name in index.names:
+            for acronym in _name_acronyms(name):
+                index.by_acronym.setdefault(acronym, set()).add(name)
+                if acronym.islower():
+                    index.lower_acronyms.add(name)
+            for word in _words(name) & rare:
+                index.by_rare.setdefault(word, set()).add(name)
+            if any(len(run) >= 3 for run in HAN_RUN.findall(name)):
+                index.han.add(name)
+        return index
+
+    def _by_place(self, place: str) -> set[str]:
+        """Names holding a spelling of ``place`` (as ``_names_match`` tests it), worked out once per place."""
+        index = self._name_index
+        if place not in index.by_place:
+            spellings = [s for s in place_name_spellings(place) if not has_cjk(s)]
+            patterns = [re.compile(rf"(?<![\w]){re.escape(s.casefold())}(?![\w])") for s in spellings]
+            index.by_place[place] = {n for n in index.names if any(p.search(n.casefold()) for p in patterns)}
+        return index.by_place[place]
 
     @cached_property
     def rare_words(self) -> set[str]:
@@ -209,6 +255,18 @@ class Catalog:
             df.update(_words(name))
         return {w for w, n in df.items()
                 if n <= 3 and w not in GENERIC_NAME_WORDS and w not in STOPWORDS and len(w) > 2}
+
+
+@dataclass
+class _NameIndex:
+    """The stored names by what ``_names_match`` looks for in them (built once per catalog)."""
+
+    names: list[str]
+    by_acronym: dict[str, set[str]] = field(default_factory=dict)
+    lower_acronyms: set[str] = field(default_factory=set)  # names with a lower-case short form ("vzbv")
+    by_rare: dict[str, set[str]] = field(default_factory=dict)
+    han: set[str] = field(default_factory=set)  # names with a Chinese run of 3+ characters
+    by_place: dict[str, set[str]] = field(default_factory=dict)  # filled per place as questions name them
 
 
 def _proper_words(question: str) -> set[str]:

@@ -17,6 +17,8 @@ import numpy as np
 from assistant.index.base import Store
 from assistant.retrieval.candidates import CandidatePool
 from assistant.retrieval.catalog import Mentions
+from assistant.retrieval.query import QueryVectors
+from assistant.retrieval.sentences import mix_sentences
 from assistant.retrieval.signals import Signals, background_z
 from assistant.retrieval.snapshot import StoreSnapshot
 from assistant.settings import FusionWeights
@@ -47,17 +49,19 @@ def similarities(store: Store, qvec: np.ndarray, ids: list[str], *, second: bool
     return np.array([float(vectors[i] @ qvec) if i in vectors and vectors[i].shape[0] == dim else 0.0 for i in ids])
 
 
-def fuse(store: Store, snapshot: StoreSnapshot, query: str, qvec: np.ndarray, pool: CandidatePool,
+def fuse(store: Store, snapshot: StoreSnapshot, query: str, vectors: QueryVectors, pool: CandidatePool,
          years: set[int], mentions: Mentions, weights: FusionWeights) -> Fused:
+    """``vectors``: the question in each view, embedded once by the retriever."""
+    qvec = vectors.dense
     ids = list(pool.rows)
     passages = [pool.rows[pid].passage() for pid in ids]
     dense = similarities(store, qvec, ids, second=False)
     background = snapshot.sample @ qvec if snapshot.sample.size else dense
-    fused = zscore(dense, background)
+    fused = mix_sentences(snapshot.sentences, qvec, pool.rows, zscore(dense, background), weights.sentence)
     second = None
     second_z = 0.0
-    if store.second is not None and snapshot.second_sample is not None and snapshot.second_sample.size:
-        q2 = store.second.embed_array([query], is_query=True)[0]
+    if vectors.second is not None and snapshot.second_sample is not None and snapshot.second_sample.size:
+        q2 = vectors.second
         second = similarities(store, q2, ids, second=True)
         second_background = snapshot.second_sample @ q2
         fused += weights.second * zscore(second, second_background)

@@ -13,8 +13,6 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-import numpy as np
-
 from assistant.index.base import Store
 from assistant.retrieval.abstain import Floors, decide, measure
 from assistant.retrieval.candidates import bm25_ranked, dense_ranked, hybrid_pool
@@ -22,12 +20,13 @@ from assistant.retrieval.catalog import Catalog, Mentions
 from assistant.retrieval.coverage import check_titles, unknown_names
 from assistant.retrieval.diversify import diversify
 from assistant.retrieval.fusion import fuse
+from assistant.retrieval.query import QueryVectors
 from assistant.retrieval.signals import Signals
 from assistant.retrieval.snapshot import StoreSnapshot
 from assistant.settings import FusionWeights, RetrievalSettings, Settings
 from core.model import Filters, Passage
 
-__all__ = ["FusionWeights", "Method", "Retriever", "SearchResult", "question_years"]
+__all__ = ["FusionWeights", "Method", "QueryVectors", "Retriever", "SearchResult", "question_years"]
 
 Method = Literal["hybrid", "dense", "bm25"]
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
@@ -52,9 +51,13 @@ class SearchResult:
     score: float | None = None  # calibrated probability that the corpus cannot answer, where one applies
     signals: Signals | None = None  # what the coverage decision weighed (benchmarks/abstention.py fits on them)
     missing: list[str] = field(default_factory=list)  # named texts (or organisation-years) the store lacks
+    # the question's vectors as this search embedded them: the answerer scores sentences against the same ones
+    vectors: QueryVectors | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(replace(self, vectors=None))
+        del data["vectors"]  # arrays are no part of the JSON a front-end prints
+        return data
 
 
 class Retriever:
@@ -94,40 +97,51 @@ class Retriever:
         votes = self.settings.retrieval.min_relevance is None and second is not None
         return Floors(self.threshold, second.relevance_threshold if votes and second is not None else None)
 
+    def embed_query(self, query: str) -> QueryVectors:
+        """The question in each view, for ``search(..., vectors=)`` when one question is searched several
+        times (compare mode searches it once per target)."""
+        return QueryVectors.embed(self.store, query)
+
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
-               method: Method = "hybrid") -> SearchResult:
+               method: Method = "hybrid", vectors: QueryVectors | None = None) -> SearchResult:
+        """The ``k`` best passages for ``query``; ``vectors``: the query already embedded (``embed_query``)."""
         k = k or self.settings.retrieval.top_k
         index = self.index
         filters = index.catalog.resolve_filters(filters)
         if not index.size or not query.strip():
             reason = "The store is empty." if not index.size else "Empty question."
             return SearchResult(query, [], abstain=True, reason=reason, method=method)
-        qvec = self.store.embedder.embed_array([query], is_query=True)[0]
+        if vectors is None or vectors.text != query:
+            vectors = self.embed_query(query)
         if method == "bm25":
             ranked = diversify(bm25_ranked(self.store, index, query, k * 3, filters), k, 0.0, self.tuning)
-            return self._finish(query, ranked, method, self._measure(query, qvec, ranked))
-        if method == "dense":
-            passages = dense_ranked(self.store, qvec, k * 3, filters)
-            signals = self._measure(query, qvec, passages, lexical=False)  # the dense baseline stays dense only
-            return self._finish(query, diversify(passages, k, 0.0, self.tuning), method, signals)
-        return self._hybrid(query, qvec, k, filters)
+            result = self._finish(query, ranked, method, self._measure(query, vectors, ranked))
+        elif method == "dense":
+            passages = dense_ranked(self.store, vectors.dense, k * 3, filters)
+            signals = self._measure(query, vectors, passages, lexical=False)  # the dense baseline stays dense only
+            result = self._finish(query, diversify(passages, k, 0.0, self.tuning), method, signals)
+        else:
+            result = self._hybrid(query, vectors, k, filters)
+        result.vectors = vectors
+        return result
 
-    def _hybrid(self, query: str, qvec: np.ndarray, k: int, filters: Filters | None) -> SearchResult:
+    def _hybrid(self, query: str, vectors: QueryVectors, k: int, filters: Filters | None) -> SearchResult:
         index = self.index
         years = question_years(query)
         mentions = index.catalog.mentions(query)
-        pool = hybrid_pool(self.store, index, query, qvec, filters, years, mentions, self.tuning)
+        pool = hybrid_pool(self.store, index, query, vectors.dense, filters, years, mentions, self.tuning)
         if not pool.rows:
             return SearchResult(query, [], abstain=True, reason="Nothing matches these filters.", method="hybrid")
-        fused = fuse(self.store, index, query, qvec, pool, years, mentions, self.fusion)
+        fused = fuse(self.store, index, query, vectors, pool, years, mentions, self.fusion)
         ranked = diversify(fused.passages, k, self.fusion.doc_penalty, self.tuning)
         result = self._finish(query, ranked, "hybrid", fused.signals, mentions, years)
         result.mentions = {"authors": sorted(mentions.authors), "documents": sorted(mentions.documents)}
         result.years = sorted(years)
         return result
 
-    def _measure(self, query: str, qvec: np.ndarray, passages: list[Passage], *, lexical: bool = True) -> Signals:
-        return measure(self.store, self.index, query, qvec, [p.id for p in passages], lexical=lexical)
+    def _measure(self, query: str, vectors: QueryVectors, passages: list[Passage], *,
+                 lexical: bool = True) -> Signals:
+        return measure(self.store, self.index, query, vectors, [p.id for p in passages], lexical=lexical)
 
     def coverage(self, query: str, passages: list[Passage], mentions: Mentions | None = None,
                  years: set[int] | None = None) -> tuple[list[str], list[str]]:

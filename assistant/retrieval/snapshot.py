@@ -24,6 +24,7 @@ import logging
 import os
 import random
 import shutil
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from assistant.index.rows import StoredPassage, text_for_embedding
 from assistant.retrieval.catalog import Catalog
 from assistant.retrieval.lexical import LexicalIndex, tokenize
 from assistant.retrieval.names import NameVectors
+from assistant.retrieval.sentences import SentenceVectors
 from core.model import Filters
 from core.text import fold_for_names
 
@@ -78,6 +80,11 @@ class StoreSnapshot:
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def sentences(self) -> SentenceVectors:
+        """The passages' cached sentence vectors (looked up once per passage, on first use by fusion)."""
+        return SentenceVectors(self.store, self.ids)
 
     def rows(self, positions: list[int]) -> list[StoredPassage]:
         """The stored rows at these positions, fetched from the store."""

@@ -197,6 +197,30 @@ def test_offline_answer_quotes_verbatim_grouped_by_organisation_and_date(charter
     assert "**Sources**" in markdown and f"quotes verified {quotes}/{quotes}" in markdown
 
 
+def test_an_offline_answer_embeds_its_question_once_per_view_and_scores_sentences_with_that_vector(
+        charter, monkeypatch):
+    """The retriever embeds the question once per view and the answerer's sentence choice reuses its vector;
+    the answer is the one a separately embedded question gives (the vectors are the same model's)."""
+    asked: list[tuple[str, str]] = []
+    for view in ("embedder", "second"):
+        model = getattr(charter.store, view)
+        real = model.embed_array
+
+        def spy(texts, *, is_query, _real=real, _view=view):
+            if is_query:
+                asked.extend((_view, t) for t in texts)
+            return _real(texts, is_query=is_query)
+
+        monkeypatch.setattr(model, "embed_array", spy)
+    answer = charter.answerer.answer(OVERSIGHT)
+    assert sorted(asked) == [("embedder", OVERSIGHT), ("second", OVERSIGHT)]
+    monkeypatch.undo()
+
+    found = charter.retriever.search(OVERSIGHT)
+    again = compose(OVERSIGHT, found.passages, embed=charter.answerer._embed(OVERSIGHT))  # embeds the question
+    assert again.text == answer.text and again.sources == answer.sources
+
+
 def test_offline_answer_lists_where_else_a_copied_text_appears(charter):
     answer = charter.answerer.answer("How should AI actors be open about the AI systems they build and run?")
     copied = [s for s in answer.sources if s.passage.statement_id in ("fx-oecd-transparency", "fx-g20-transparency")]

@@ -292,6 +292,37 @@ def test_place_only_match_counts_less_beside_an_outright_name(fx):
     assert named.strength("Nobody in particular", None) == 0.0
 
 
+MENTION_QUESTIONS = [
+    "What does the OECD say about accountability?", "How do the OECD and British regulators treat risk?",
+    "What does Canada require of federal departments?", "中国对生成式人工智能有什么规定？", "美国怎么看算法歧视？",
+    "What do the Asilomar AI Principles say about weapons?", "《人工智能北京共识》对使用者有什么要求？",
+    "What do German consumer groups and the vzbv want?", "Did the Treasury Board say anything on Japan in 2019?",
+    "What is said about security?", "《阿西洛马人工智能原则》怎么说武器？",
+]
+
+
+def test_mentions_are_the_name_rule_applied_to_every_stored_name(fx):
+    """``Catalog.mentions`` asks ``_names_match`` only of the names its index says could match; that must
+    give what asking every stored name gives."""
+    from assistant.retrieval.aliases import place_mentions
+    from assistant.retrieval.catalog import _ACRONYM, GENERIC_ACRONYMS, _names_match, _proper_words
+
+    catalog = fx.retriever.catalog
+    matched = 0
+    for question in MENTION_QUESTIONS:
+        q_words, places = _proper_words(question), place_mentions(question)
+        q_acronyms = set(_ACRONYM.findall(question)) - GENERIC_ACRONYMS
+        pools = (("authors", catalog.authors), ("documents", catalog.documents))
+        every = {kind: {n: _names_match(n, question, q_words, q_acronyms, places, catalog.rare_words) for n in pool}
+                 for kind, pool in pools}
+        got = catalog.mentions(question)
+        for kind, how in every.items():
+            assert getattr(got, kind) == {n for n, h in how.items() if h}, (question, kind)
+        assert got.by_place == {n for how in every.values() for n, h in how.items() if h == "place"}, question
+        matched += bool(got)
+    assert matched >= 8  # the questions do name stored bodies: the comparison is not of empty sets
+
+
 # ---------------------------------------------------------------------------- filters
 
 FILTER_QUESTION = "What should organisations do to manage the risks of AI systems?"

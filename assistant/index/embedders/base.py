@@ -56,6 +56,12 @@ class CharterEmbeddings(Embeddings):
             vectors = self._embed(list(texts), is_query)
         return _normalise(np.asarray(vectors, dtype=np.float32))
 
+    def embed_recurring(self, texts: list[str], *, is_query: bool) -> np.ndarray:
+        """As ``embed_array``, for texts that come back in every process (the stored document names a Chinese
+        title is matched against, ``assistant/retrieval/names.py``): an embedder behind the embedding cache
+        keeps their vectors even as queries; any other embeds them again."""
+        return self.embed_array(texts, is_query=is_query)
+
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         cls._lock = threading.Lock()  # one per model class: its native engine is shared

@@ -11,7 +11,11 @@ pure function of (model, text), so it can be looked up by a hash of both.
   spellings of one text share a vector.  On a miss it is that normalised text
   the model embeds, so a hit always returns what the model computes for it.
 - Queries are not cached: each is one short call, and caching them on disk
-  would only grow a file with every question asked.
+  would only grow a file with every question asked.  Query-side texts that
+  recur in every process (the stored document names, embedded as queries to
+  match a Chinese title against them) are the exception: ``embed_recurring``
+  keeps them, keyed as queries and embedded exactly as given (not normalised),
+  so a hit is what ``embed_array(..., is_query=True)`` returns.
 - Layers, read in order: read-only caches shipped with a corpus
   (``<corpus>/.embeddings``, hidden, so ``charter ingest`` never reads it as
   statements), then one writable cache (``<store>/embedding-cache``; with a
@@ -252,11 +256,24 @@ class CachedEmbeddings(CharterEmbeddings):
         with self._lock:
             return self._embed(list(texts), is_query=False)
 
+    def embed_recurring(self, texts: list[str], *, is_query: bool) -> np.ndarray:
+        """Passages as ``embed_array``; queries looked up and kept too (see the module docstring)."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        if not is_query:
+            return self.embed_array(texts, is_query=False)
+        with self._lock:
+            return self._cached(list(texts), is_query=True)
+
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         if is_query:
             return self.inner.embed_array(texts, is_query=True)
-        normalised = [normalise(t) for t in texts]
-        keys = [text_key(self.model_id, t) for t in normalised]
+        return self._cached([normalise(t) for t in texts], is_query=False)
+
+    def _cached(self, normalised: list[str], *, is_query: bool) -> np.ndarray:
+        """Each text's vector from the first layer that holds it; the rest embedded once each and kept in the
+        writable layer."""
+        keys = [text_key(self.model_id, t, is_query=is_query) for t in normalised]
         found: dict[int, np.ndarray] = {}
         for layer in self.layers:
             if len(found) == len(keys):
@@ -269,7 +286,7 @@ class CachedEmbeddings(CharterEmbeddings):
         self.misses += len(keys) - len(found)
         if missing:
             text_of = {keys[i]: normalised[i] for i in range(len(keys))}
-            fresh = self.inner.embed_array([text_of[k] for k in missing], is_query=False)
+            fresh = self.inner.embed_array([text_of[k] for k in missing], is_query=is_query)
             vector_of = dict(zip(missing, fresh))
             for i in range(len(keys)):
                 if i not in found:

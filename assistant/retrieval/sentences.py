@@ -1,0 +1,87 @@
+"""A passage one of whose sentences answers the question counts for more than its average says.
+
+Why: a paraphrase question ("must it always be a person who answers for a
+machine?") matches one sentence of a passage ("Responsibility always lies with
+a human"), while the passage's vector averages that sentence with several
+others on neighbouring points, so the passage ranks 8th.  The best cosine
+between the question and one of a passage's sentences (max-sim) sees it.
+
+How: the main view's signal becomes ``(1 - share) * z(passage cosine) + share *
+z(best sentence cosine)``, each z-scored against a sample of the store (the
+sentence one against sentences of a seeded sample of passages).  Only sentence
+vectors already in the embedding cache are used (the default corpus ships them
+in ``corpus/.embeddings``, segment ``sentences``; the map and the offline
+answer add the sentences they embed), so a search never embeds a sentence; a
+passage without all of its sentence vectors keeps its passage signal.
+
+Measured with ``benchmarks/paraphrase_experiments.py`` (``share`` chosen on
+the dev questions' odd half and our own tuning halves, reported on the
+others): see ``settings.retrieval.fusion.sentence``.  Pseudo-relevance
+feedback (Rocchio, per view) was measured there too and did not generalise.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+
+import numpy as np
+
+from assistant.index.base import Store
+from assistant.index.embedders.cache import normalise, text_key
+from assistant.index.rows import StoredPassage
+from core.text import sentences
+
+BACKGROUND_PASSAGES = 300  # passages whose sentences the max-sim is z-scored against
+
+
+class SentenceVectors:
+    """Each passage's cached sentence vectors (None when any is missing), looked up once per passage."""
+
+    def __init__(self, store: Store, ids: list[str]):
+        self.store = store
+        self._memo: dict[str, np.ndarray | None] = {}
+        self._layers = list(getattr(store.embedder, "layers", ()))  # CachedEmbeddings' read side, never a model
+        pick = random.Random(len(ids)).sample(ids, min(BACKGROUND_PASSAGES, len(ids)))
+        found = [m for m in self.of(store.passages(pick)) if m is not None] if self._layers else []
+        self.background = np.concatenate(found) if found else np.zeros((0, 0), dtype=np.float32)
+
+    def of(self, rows: list[StoredPassage]) -> list[np.ndarray | None]:
+        todo = [r for r in rows if r.id not in self._memo]
+        if todo and self._layers:
+            model_id = self.store.embedder.model_id
+            texts = [[normalise(s) for s in sentences(r.text or "", r.meta.get("lang")) if s.strip()] for r in todo]
+            keys = [text_key(model_id, t) for ts in texts for t in ts]
+            found: dict[int, np.ndarray] = {}
+            for layer in self._layers:
+                missing = [i for i in range(len(keys)) if i not in found]
+                if not missing:
+                    break
+                for j, vector in layer.lookup([keys[i] for i in missing]).items():
+                    found[missing[j]] = vector
+            start = 0
+            for row, ts in zip(todo, texts):
+                span = range(start, start + len(ts))
+                start += len(ts)
+                self._memo[row.id] = np.stack([found[i] for i in span]) if ts and all(i in found for i in span) \
+                    else None
+        return [self._memo.get(r.id) for r in rows]
+
+
+def mix_sentences(vectors: SentenceVectors, qvec: np.ndarray, rows: Mapping[str, StoredPassage],
+                  dense_z: np.ndarray, share: float) -> np.ndarray:
+    """The main view's z-scores (``dense_z``, one per row of ``rows``, in order) with ``share`` of each
+    given to its best sentence's.  ``vectors`` lives on the store's snapshot: one lookup per passage per
+    store version."""
+    if share <= 0 or not rows:
+        return dense_z
+    if not vectors.background.size:
+        return dense_z
+    reference = vectors.background @ qvec
+    spread = float(reference.std()) + 1e-9
+    mixed = dense_z.copy()
+    for j, matrix in enumerate(vectors.of(list(rows.values()))):
+        if matrix is not None and matrix.shape[1] == qvec.shape[0]:
+            sentence_z = (float((matrix @ qvec).max()) - float(reference.mean())) / spread
+            mixed[j] = (1 - share) * dense_z[j] + share * sentence_z
+    return mixed
