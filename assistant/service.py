@@ -293,11 +293,14 @@ class Charter:
                 passages = [] if found.abstain else found.passages
             else:
                 passages = [row.passage() for row in self.store.all_passages()]
-            embedder = self.embedder
+            embedder, second = self.embedder, self.store.second  # the map joins both views when there are two
             return build_map(passages, lambda texts: embedder.embed_array(texts, is_query=False), topic=topic,
                              framework=chosen, embed_query=lambda texts: embedder.embed_array(texts, is_query=True),
                              by="document" if by == "document" else "author",
-                             max_themes=max_themes or (6 if topic else 8), seed=seed)
+                             max_themes=max_themes or (6 if topic else 8), seed=seed,
+                             second=None if second is None else (
+                                 lambda texts: second.embed_array(texts, is_query=False),
+                                 lambda texts: second.embed_array(texts, is_query=True)))
 
 
 def _check_registered_names(settings: Settings) -> None:

@@ -10,6 +10,10 @@ theme: its texts are left out, because a theme one text speaks to is not a point
 
 Everything is deterministic for the same input and seed: k-means starts from ``seed``, the silhouette samples
 with it, and ties are broken by text index.
+
+The clustering runs on one thread (threadpoolctl, which scikit-learn itself depends on): a map clusters at most
+a few thousand rows, where OpenMP's threads only wait for each other, and on a loaded machine a thread that spins
+waiting for a descheduled one costs more than the whole fit (benchmarks/MAP_RESULTS.md, response time).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from assistant.themes.keyphrases import keyphrases
 from core.text import fold_for_names, sentences
@@ -51,7 +56,8 @@ def discover_themes(texts: Sequence[str], vectors: np.ndarray, *, max_themes: in
         raise ValueError(f"{n} texts but {len(vectors)} vectors")
     if n < max(min_size, 2) or max_themes < 1:
         return []
-    labels = _cluster(vectors, k, max_themes, min_size, seed, method)
+    with threadpool_limits(1):
+        labels = _cluster(vectors, k, max_themes, min_size, seed, method)
     groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
     groups = [g for g in groups if len(g) >= min_size]
     themes = [_theme(texts, vectors, g) for g in groups]
@@ -62,7 +68,8 @@ def discover_themes(texts: Sequence[str], vectors: np.ndarray, *, max_themes: in
 def cluster_labels(vectors: np.ndarray, *, max_themes: int = 6, min_size: int = 2, seed: int = 0,
                    method: Method = "kmeans", k: int | None = None) -> np.ndarray:
     """The cluster of each vector (what ``discover_themes`` groups by), for measuring the clustering."""
-    return _cluster(_unit(np.asarray(vectors, dtype=np.float64)), k, max_themes, min_size, seed, method)
+    with threadpool_limits(1):
+        return _cluster(_unit(np.asarray(vectors, dtype=np.float64)), k, max_themes, min_size, seed, method)
 
 
 def _cluster(vectors: np.ndarray, k: int | None, max_themes: int, min_size: int, seed: int,

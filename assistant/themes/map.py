@@ -7,11 +7,18 @@ map reads the text and who wrote it, never the ``section`` field: a label a corp
 statements carry their principle there) cannot leak into the map, and a map of an unlabelled corpus works the
 same way (tests/integration/test_map.py checks the map is identical with ``section`` removed).
 
+With a second embedding view (the store's USE model), every sentence is embedded by both and the two views
+are joined side by side (``fit.joined``): the map then reads the mean of two models' cosines, which places more
+statements under their own principle (benchmarks/MAP_RESULTS.md).
+
 Themes are discovered (``discover_themes`` on the centred passage vectors) or given by a framework (its
 names, embedded as queries and refined on the passages: ``fit.refine``).  A passage speaks to its nearest
-theme, and to any other within ``MARGIN`` of it and above ``THRESHOLD`` (centred cosine), so a statement may
-count for several themes; a passage too far from every theme counts for none.  A cell's quote is the whole
-sentence of that row's passages nearest to the theme.
+theme, to any other within ``MARGIN`` of it, and, for a framework, to the themes each of its own sentences is
+nearest to (within ``SENTENCE_MARGIN``): a statement that makes two points, one per sentence, counts for both.
+Every theme a passage speaks to is above ``THRESHOLD`` (centred cosine), and, for a framework, every one but
+the nearest has its name within ``NAME_MARGIN`` of the passage's nearest name (the nearest, within
+``NEAREST_NAME_MARGIN``); a passage too far from every theme counts for none.  A
+cell's quote is the whole sentence of that row's passages nearest to the theme.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import numpy as np
 
 from assistant.themes.assign import assign, assign_scores
 from assistant.themes.discover import Method, discover_themes
-from assistant.themes.fit import NAME_BONUS, centred, name_mentions, refine
+from assistant.themes.fit import NAME_BONUS, centred, joined, name_mentions, refine
 from assistant.themes.frameworks import Framework
 from assistant.themes.keyphrases import keyphrases
 from core.model import Passage
@@ -38,7 +45,9 @@ MIN_SENTENCE_CHARS = 25  # shorter pieces (headings, list labels) are not quoted
 MIN_CJK_CHARS = 8
 THRESHOLD = 0.05  # centred cosine under which a passage speaks to no theme (benchmarks/theme_map.py)
 MARGIN = 0.04  # a second theme counts when within this of the passage's nearest one
-NAME_MARGIN = 0.04  # ... and when its name is within this (plain cosine) of the passage's nearest name
+SENTENCE_MARGIN = 0.04  # ... or when one of the passage's sentences is this near to it (framework maps)
+NAME_MARGIN = 0.08  # ... and when its name is within this (plain cosine) of the passage's nearest name
+NEAREST_NAME_MARGIN = 0.1  # the nearest theme's name: within this (keeps it for 99% of the WAIE statements)
 MAX_THEMES = 8
 UNKNOWN = "Unknown author"
 
@@ -146,30 +155,52 @@ class _Unit:
 def build_map(passages: Sequence[Passage], embed: Embed, *, topic: str | None = None,
               framework: Framework | None = None, embed_query: Embed | None = None, by: By = "author",
               max_themes: int = MAX_THEMES, min_size: int = 2, seed: int = 0, method: Method = "kmeans",
-              threshold: float = THRESHOLD, margin: float = MARGIN, name_margin: float = NAME_MARGIN) -> ConsensusMap:
-    """The map of ``passages``; with ``framework``, its themes (embedded by ``embed_query``), else discovered."""
+              threshold: float = THRESHOLD, margin: float = MARGIN, name_margin: float = NAME_MARGIN,
+              sentence_margin: float = SENTENCE_MARGIN,
+              second: tuple[Embed, Embed] | None = None) -> ConsensusMap:
+    """The map of ``passages``; with ``framework``, its themes (embedded by ``embed_query``), else discovered.
+    ``second``: a second view's (passage, query) embedders, joined to the first."""
     started = time.perf_counter()
     units = _units(passages)
     if not units:
         return ConsensusMap(topic, framework.name if framework else None, by, (), (), (), seconds=0.0)
-    vectors, sentence_vectors, raw = embed_units(units, embed)
+    views = [embed_units(units, embed)] + ([embed_units(units, second[0])] if second is not None else [])
+    vectors, sentence_vectors, raw = (joined(*[v[k] for v in views]) for k in range(3))
     texts = [u.passage.text for u in units]
 
     if framework is not None:
         if embed_query is None:
             raise ValueError("a framework map needs embed_query to embed the theme names")
-        names = np.asarray(embed_query([t.text for t in framework.themes]), dtype=np.float32)
-        theme_vectors = refine(vectors, centred(names) if len(names) > 2 else names)
+        theme_texts = [t.text for t in framework.themes]
+        queries = [embed_query] + ([second[1]] if second is not None else [])
+        per_view = [_unit_rows(np.asarray(q(theme_texts), dtype=np.float32)) for q in queries]
+        names = joined(*per_view)  # plain: what the name gate reads
         labels = [t.name for t in framework.themes]
+        bonus = NAME_BONUS * name_mentions(texts, labels)
+        theme_vectors = refine(vectors, joined(*[centred(v) for v in per_view]) if len(names) > 2 else names,
+                               bonus=bonus)
         descriptions = [t.description for t in framework.themes]
-        scores = vectors @ theme_vectors.T + NAME_BONUS * name_mentions(texts, labels)
+        scores = vectors @ theme_vectors.T + bonus
         per_unit = assign_scores(scores, threshold, margin=margin)
+        sentence_bonus = NAME_BONUS * name_mentions([s for u in units for s in u.sentences], labels)
+        sentence_scores = sentence_vectors @ theme_vectors.T + sentence_bonus
+        for i, unit in enumerate(units):  # the themes the passage's own sentences are nearest to
+            for k in _quotable(unit.sentences):
+                row = sentence_scores[unit.start + k]
+                for near_j in np.flatnonzero(row >= max(float(row.max()) - sentence_margin, threshold)):
+                    if int(near_j) not in per_unit[i] and scores[i, near_j] >= threshold:
+                        per_unit[i].append(int(near_j))
+            own = scores[i]
+            per_unit[i].sort(key=lambda t: (-float(own[t]), t))
         phrases: list[tuple[str, ...]] | None = None  # extracted from the statements each theme received
-        # a theme whose name is much further from the passage than its nearest name is not spoken to: the
-        # refined vectors always have a nearest theme, the names say when none of them is near
-        plain = raw @ names.T
+        # a further theme whose name is much further from the passage than its nearest name is not spoken to:
+        # the refined vectors put many themes near a passage, the names say which of them are near at all.
+        # The nearest theme has a wider margin (the refined vectors know the corpus better than the bare names)
+        plain = _unit_rows(raw) @ names.T
         near = plain >= plain.max(axis=1, keepdims=True) - name_margin
-        per_unit = [[j for j in js if near[i, j]] for i, js in enumerate(per_unit)]
+        nearest_ok = plain >= plain.max(axis=1, keepdims=True) - NEAREST_NAME_MARGIN
+        per_unit = [[j for k, j in enumerate(js) if near[i, j] or (k == 0 and nearest_ok[i, j])]
+                    for i, js in enumerate(per_unit)]
     else:
         found = discover_themes(texts, vectors, max_themes=max_themes, min_size=min_size, seed=seed, method=method)
         theme_vectors = np.stack([t.centroid for t in found]) if found else np.zeros((0, vectors.shape[1]))
@@ -277,6 +308,10 @@ def _row_name(p: Passage, by: By) -> str:
     if by == "document":
         return p.document or p.source or UNKNOWN
     return p.author or UNKNOWN
+
+
+def _unit_rows(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
 
 def _unit_mean(rows: np.ndarray) -> np.ndarray:

@@ -59,14 +59,38 @@ def test_whole_store_map_quotes_whole_sentences_of_its_rows(charter, passages):
         assert theme.label and theme.statements >= 1
 
 
+def _second(charter):
+    second = charter.store.second
+    assert second is not None  # the default settings keep a second view (USE): the map joins both
+    return (lambda texts: second.embed_array(texts, is_query=False),
+            lambda texts: second.embed_array(texts, is_query=True))
+
+
 def test_the_map_never_reads_the_section_field(charter, passages):
     assert any(p.section for p in passages)  # the seeds carry sections: the test can fail
     stripped = [dataclasses.replace(p, section=None) for p in passages]
-    for framework in (None, load_framework("fjeld2020")):
-        with_section = build_map(passages, _embed(charter), framework=framework, embed_query=_embed_query(charter))
-        without = build_map(stripped, _embed(charter), framework=framework, embed_query=_embed_query(charter))
+    for framework, second in ((None, None), (load_framework("fjeld2020"), None),
+                              (load_framework("waie17"), _second(charter))):
+        with_section = build_map(passages, _embed(charter), framework=framework, embed_query=_embed_query(charter),
+                                 second=second)
+        without = build_map(stripped, _embed(charter), framework=framework, embed_query=_embed_query(charter),
+                            second=second)
         assert with_section.to_dict() == without.to_dict()
         assert with_section.assignments == without.assignments
+
+
+def test_two_views_are_joined_and_a_sentence_can_add_a_theme(charter, passages):
+    framework = load_framework("fjeld2020")
+    one = build_map(passages, _embed(charter), framework=framework, embed_query=_embed_query(charter),
+                    sentence_margin=-1.0)
+    both = build_map(passages, _embed(charter), framework=framework, embed_query=_embed_query(charter),
+                     second=_second(charter), sentence_margin=-1.0)
+    scores = {c.statement_id + str(c.theme): c.similarity for c in one.cells}
+    assert any(scores.get(c.statement_id + str(c.theme)) not in (None, c.similarity) for c in both.cells)
+    with_sentences = build_map(passages, _embed(charter), framework=framework, embed_query=_embed_query(charter),
+                               second=_second(charter))
+    plain, wide = dict(both.assignments), dict(with_sentences.assignments)
+    assert all(set(plain[sid]) <= set(wide[sid]) for sid in plain)  # sentences only add themes, never take one
 
 
 def test_a_framework_assigns_by_similarity_and_may_leave_a_theme_empty(charter, tmp_path):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.themes import Theme, assign, discover_themes, keyphrases
+from assistant.themes.fit import joined, name_mentions, refine
 
 GROUPS = {
     "privacy": [
@@ -110,3 +111,39 @@ def test_keyphrases_english_chinese_and_distinctive():
     assert zh and all(any("\u4e00" <= ch <= "\u9fff" for ch in p) for p in zh)
     assert "个人隐私" in zh or "个人信息" in zh
     assert keyphrases([], 3) == ()
+
+
+def test_a_name_is_found_at_the_start_of_words_only():
+    names = ["Transparency", "Human Formation", "Intellectual Property"]
+    found = name_mentions(["Decisions must be transparent.", "Humans need information and education.",
+                           "Skills formation matters.", "Protect intellectual property."], names)
+    assert found.tolist() == [[1, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 1]]
+
+
+def test_refinement_learns_from_the_confident_half():
+    """Theme 0's statements share a direction (axis 2) its name lacks; statements half-way between the two
+    names pull it towards theme 1 unless only the confident half is averaged."""
+    names = np.eye(2, 4)
+    own = [[1.0, 0.0, 0.8, 0.0]] * 4
+    between = [[1.0, 0.9, 0.0, 0.0]] * 4
+    theirs = [[0.0, 1.0, 0.0, 0.3]] * 4
+    vectors = np.array(own + between + theirs)
+    vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    confident = refine(vectors, names, rounds=1, name_weight=0.3, confident=0.5)
+    everything = refine(vectors, names, rounds=1, name_weight=0.3, confident=1.0)
+    assert confident[0, 2] > everything[0, 2] > 0  # learnt the corpus's own word for theme 0
+    assert confident[0, 1] < everything[0, 1]  # and was not pulled towards theme 1
+    assert np.allclose(np.linalg.norm(confident, axis=1), 1.0, atol=1e-5)
+    bonus = np.zeros((len(vectors), 2))
+    bonus[4:8, 1] = 1.0  # the in-between statements name theme 1: they go there, theme 0 keeps its own
+    named = refine(vectors, names, rounds=1, name_weight=0.3, confident=1.0, bonus=bonus)
+    assert named[0, 1] < everything[0, 1]
+
+
+def test_joined_views_average_the_cosines():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(3, 5)), rng.normal(size=(3, 7))
+    a, b = a / np.linalg.norm(a, axis=1, keepdims=True), b / np.linalg.norm(b, axis=1, keepdims=True)
+    both = joined(a, b)
+    assert np.allclose(both @ both.T, (a @ a.T + b @ b.T) / 2, atol=1e-6)
+    assert joined(a) is not None and np.array_equal(joined(a), a.astype(np.float32))
