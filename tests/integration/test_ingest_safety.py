@@ -112,7 +112,8 @@ def test_interrupt_mid_file_keeps_the_store_as_before_that_file_and_a_rerun_comp
     time.sleep(1.5)  # a few of file b's ten batches are staged by now
     proc.send_signal(how)
     out, err = proc.communicate(timeout=120)
-    assert visible(tmp_path) == clean_ingest(files[:1]), "a reader sees the store exactly as it was before file b"
+    assert visible(tmp_path) == clean_ingest(files[:1]), \
+        f"a reader sees the store exactly as it was before file b (exit {proc.returncode}):\n{err[-2000:]}"
     if how == signal.SIGINT:
         assert proc.returncode == 130, err
         assert f"kept the 1 files done: {files[0]}" in err
