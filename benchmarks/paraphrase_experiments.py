@@ -6,7 +6,7 @@ Why a separate script: both ideas change how a question's vector meets the
 stored ones, and neither may reach ``assistant/retrieval`` unless it helps the
 half of the questions it was not tuned on.  So this script rebuilds the hybrid
 ranking from the retriever's own pieces (its store, snapshot, fusion weights,
-``focus_filters``, ``bm25_best``, ``zscore``, ``diversify``), checks that its
+``hybrid_pool``, ``zscore``, ``diversify``), checks that its
 baseline ranks exactly as ``Retriever.search`` does, and then varies one thing:
 
 - **Rocchio feedback** (``prf``): per view, the query vector plus ``beta`` times
@@ -177,7 +177,7 @@ class Bench:
         self._requery: dict[tuple[str, bytes], list[str]] = {}
 
     def prepare(self, query: str) -> Prepared:
-        from assistant.retrieval.candidates import bm25_best, focus_filters
+        from assistant.retrieval.candidates import hybrid_pool
         from assistant.retrieval.retriever import question_years
 
         store, index, tuning = self.store, self.index, self.tuning
@@ -185,16 +185,9 @@ class Bench:
         q2 = store.second.embed_array([query], is_query=True)[0] if store.second is not None else None
         years = question_years(query)
         mentions = index.catalog.mentions(query)
-        pool: dict[str, None] = {}
-        for hit, _ in store.query(q1, tuning.dense_pool, None):
-            pool[hit.id] = None
-        for focus in focus_filters(None, years, mentions):
-            for hit, _ in store.query(q1, tuning.focus_pool, focus):
-                pool.setdefault(hit.id, None)
-        bm25 = index.lexical.scores(query)
-        for pos in bm25_best(bm25, index.allowed(store, None), tuning.bm25_pool):
-            pool.setdefault(index.ids[pos], None)
-        prep = Prepared(query, q1, q2, years, mentions, bm25, list(pool))
+        pool = hybrid_pool(store, index, query, q1, None, years, mentions, tuning)  # the retriever's own pool
+        bm25 = pool.bm25
+        prep = Prepared(query, q1, q2, years, mentions, bm25, list(pool.rows))
         prep.first = [p.id for p in self.rank(prep, BASELINE)]
         return prep
 

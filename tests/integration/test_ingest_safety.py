@@ -62,9 +62,16 @@ def charter(tmp_path: Path, *args: object, delay: float = 0.0, **extra: str) -> 
                           env=env_for(tmp_path, delay, **extra), cwd=tmp_path, timeout=300)
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C's default: a test runner's worker may ignore SIGINT, and a child inherits that (as a shell's
+    background job does, where ignoring it is right)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(tmp_path: Path, *args: object, delay: float, **extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(SLOW), *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env_for(tmp_path, delay, **extra), cwd=tmp_path)
+                            stderr=subprocess.PIPE, text=True, env=env_for(tmp_path, delay, **extra), cwd=tmp_path,
+                            preexec_fn=_as_from_a_terminal)
 
 
 def wait_for_line(proc: subprocess.Popen, marker: str) -> str:
