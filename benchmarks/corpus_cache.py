@@ -140,8 +140,8 @@ def build(corpus: Path, batch: int = 32, from_store: Path | None = None, from_ca
         write_segment(folder, [text_key(model.model_id, t) for t in texts], vectors, name="corpus")
         print(f"\r{model.model_id}: {len(todo)} of {len(texts)} passages embedded in {seconds:.0f} s -> {folder}")
         described[model.model_id] = {"folder": folder.name, "dim": int(vectors.shape[1])}
-        if model is models[0]:  # the sentences, for the main model only (the map and answers use it alone)
-            described[model.model_id]["sentences"] = _ship_sentences(model, corpus, settings, from_cache, batch)
+        # the sentences, in both views: the map joins them, and the answer scores sentences with the second
+        described[model.model_id]["sentences"] = _ship_sentences(model, corpus, settings, from_cache, batch)
 
     manifest["models"] = described
     (corpus / SHIPPED_DIRNAME / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")

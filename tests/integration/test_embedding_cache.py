@@ -95,8 +95,8 @@ def test_waie_statements_of_the_default_corpus_carry_their_attribution(seeded_st
 
 
 def test_shipped_cache_holds_every_sentence_the_map_embeds(seeded_store):
-    """The whole-store consensus map embeds each sentence of each passage alone: the shipped cache holds
-    them all (a fresh machine's first map embeds nothing), and a sample is what the model computes now."""
+    """The whole-store consensus map embeds each sentence of each passage alone, in both views: the shipped
+    cache holds them all (a fresh machine's first map embeds nothing), and a sample is what each model computes."""
     from pathlib import Path
 
     from benchmarks.corpus_cache import sentence_texts
@@ -104,10 +104,13 @@ def test_shipped_cache_holds_every_sentence_the_map_embeds(seeded_store):
     settings = seeded_store.settings
     texts = sentence_texts(Path(seeded_store.corpus), settings.embedding.chunk_chars,
                            settings.embedding.chunk_overlap)
-    model, cache = models(seeded_store)[0]
-    found = cache.lookup([text_key(model.model_id, t) for t in texts])
-    missing = [t[:80] for i, t in enumerate(texts) if i not in found]
-    assert len(texts) > 2500 and not missing, f"{len(missing)} sentences not shipped, e.g. {missing[:3]}"
-    sample = random.Random().sample(range(len(texts)), SAMPLE)
-    np.testing.assert_allclose(np.stack([found[i] for i in sample]),
-                               model.embed_array([texts[i] for i in sample], is_query=False), rtol=0, atol=1e-6)
+    pairs = models(seeded_store)
+    assert len(pairs) == 2, "both views: the map joins them"
+    for model, cache in pairs:
+        found = cache.lookup([text_key(model.model_id, t) for t in texts])
+        missing = [t[:80] for i, t in enumerate(texts) if i not in found]
+        assert len(texts) > 2500 and not missing, \
+            f"{model.model_id}: {len(missing)} sentences not shipped, e.g. {missing[:3]}"
+        sample = random.Random().sample(range(len(texts)), SAMPLE)
+        np.testing.assert_allclose(np.stack([found[i] for i in sample]),
+                                   model.embed_array([texts[i] for i in sample], is_query=False), rtol=0, atol=1e-6)
