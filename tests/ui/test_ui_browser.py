@@ -185,7 +185,7 @@ def verdicts(page) -> int:
     return page.locator("#charter-chat .charter-verdict", has_text="citations valid").count()
 
 
-def ask(page, question: str, timeout: float = 60_000) -> None:
+def ask(page, question: str, timeout: float = 120_000) -> None:
     """Type a question, send it and wait until its final answer is in the chat."""
     before = verdicts(page)
     page.fill("#charter-question textarea", question)
