@@ -109,8 +109,9 @@ def _free_bytes(path: Path) -> int:
 
 
 def _gone(settings: Settings) -> str:
-    return (f"The store folder {settings.store.path} was deleted or moved while Charter was running: what was "
-            "loaded is still searched, nothing can be written. Restart Charter (it ingests the corpus again).")
+    return (f"The store folder {settings.store.path} was deleted or moved while Charter was running: nothing can "
+            "be written, and searches work only while Chroma's open files last. Restart Charter (it ingests the "
+            "corpus again).")
 
 
 class _Guarded:

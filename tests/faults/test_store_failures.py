@@ -114,8 +114,14 @@ def test_the_store_deleted_under_a_running_app(tmp_path):
     assert charter.ingest([file], progress=False).ok
     before = charter.search(QUESTION, k=3)
     shutil.rmtree(tmp_path / "store")
-    assert [p.id for p in charter.search(QUESTION, k=3).passages] == [p.id for p in before.passages], \
-        "what was loaded is still searched"
+    # Chroma keeps serving from the files it holds open, until it opens one anew (its connection pool decides
+    # when; both were seen): the same passages, or the one clear error, never other passages or a crash
+    try:
+        after = [p.id for p in charter.search(QUESTION, k=3).passages]
+    except StoreError as err:
+        assert "was deleted or moved while Charter was running" in str(err)
+    else:
+        assert after == [p.id for p in before.passages], "what was loaded is still searched"
     with pytest.raises(StoreError, match="was deleted or moved while Charter was running"):
         charter.ingest([statements(tmp_path / "b.jsonl", "b")], progress=False)  # never into a deleted file
 
