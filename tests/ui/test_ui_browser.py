@@ -402,7 +402,7 @@ def test_hostile_statement_is_shown_as_text_and_runs_nothing(page, tmp_path):
 def test_upload_adds_files_with_the_ingest_messages(page, fixtures_dir, tmp_path):
     page.get_by_role("tab", name="Add files").click()
     page.set_input_files("#charter-files input[type=file]", str(fixtures_dir / "moonbase.jsonl"))
-    page.wait_for_selector("#charter-files :text('moonbase.jsonl')")
+    page.wait_for_selector("#charter-files :text('moonbase.jsonl')", timeout=90_000)  # slow beside another worker
     page.click("#charter-add")
     page.wait_for_function("() => (document.querySelector('#charter-report textarea')?.value || '').includes('Added')",
                            timeout=60_000)
