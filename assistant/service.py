@@ -39,12 +39,14 @@ if TYPE_CHECKING:
     from assistant.index.sync import IngestInterrupted, IngestReport
     from assistant.retrieval.catalog import Catalog
     from assistant.retrieval.retriever import Method, Retriever, SearchResult
-    from assistant.themes.map import ConsensusMap
+    from assistant.themes.consensus import ConsensusMap
+    from assistant.themes.export import map_csv, map_markdown, map_to_dict
+    from assistant.themes.plot import plotly_heatmap, save_png
     from ingest.loaders import FOLDER_DOCS, SUPPORTED_SUFFIXES
 
 __all__ = ["DEFAULT_BASE_URL", "FOLDER_DOCS", "SUPPORTED_SUFFIXES", "UNVERIFIED_LABEL", "Catalog", "Charter",
            "ConsensusMap", "IngestInterrupted", "IngestLocked", "IngestReport", "SearchResult", "StoreError",
-           "format_report", "safe_url"]
+           "format_report", "map_csv", "map_markdown", "map_to_dict", "plotly_heatmap", "safe_url", "save_png"]
 
 # name -> module it lives in; imported when first asked for (see the module docstring)
 _LAZY_EXPORTS = {
@@ -60,7 +62,12 @@ _LAZY_EXPORTS = {
     "UNVERIFIED_LABEL": "assistant.answer.verify",  # the flag the verifier writes into an answer's text
     "safe_url": "assistant.answer.backends",  # a URL without its credentials
     "DEFAULT_BASE_URL": "assistant.answer.backends",
-    "ConsensusMap": "assistant.themes.map",  # what Charter.map returns (tables, JSON, plots)
+    "ConsensusMap": "assistant.themes.consensus",  # what Charter.map returns
+    "map_to_dict": "assistant.themes.export",  # a map as JSON, a Markdown table, CSV
+    "map_markdown": "assistant.themes.export",
+    "map_csv": "assistant.themes.export",
+    "plotly_heatmap": "assistant.themes.plot",  # a map as a Plotly figure, or a PNG file
+    "save_png": "assistant.themes.plot",
 }
 
 T = TypeVar("T")

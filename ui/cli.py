@@ -334,14 +334,16 @@ def consensus_map(ctx, topic, framework, by, k, as_json, markdown, png, csv_path
         result = _charter(ctx).map(topic, framework, by=by, k=k)
     except ValueError as err:  # a framework file that is not a list of named themes
         _fail(str(err))
+    from assistant.service import map_csv, map_markdown, map_to_dict, save_png
+
     if png:
-        result.save_png(str(png))
+        save_png(result, str(png))
     if csv_path:
-        csv_path.write_text(result.csv(), encoding="utf-8")
+        csv_path.write_text(map_csv(result), encoding="utf-8")
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        click.echo(json.dumps(map_to_dict(result), ensure_ascii=False, indent=1))
     elif markdown:
-        click.echo(result.markdown())
+        click.echo(map_markdown(result))
     else:
         if not result.themes:
             click.echo("(nothing to map: the store holds nothing close enough to this topic)")

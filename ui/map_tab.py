@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from assistant.service import map_csv, map_markdown, plotly_heatmap
 from ui.export import write_markdown
 from ui.runtime import Runtime
 
@@ -93,12 +94,12 @@ def draw(runtime: Runtime, topic: str, choice: str, file: str | None, by_label: 
         return (None, EMPTY, "Nothing in the store is close enough to this topic to map.",
                 gr.update(value=None, interactive=False), gr.update(value=None, interactive=False))
     stem = f"charter-map-{topic.strip() or 'whole-store'}"
-    md = write_markdown(result.markdown(), stem)
-    csv = _write_csv(result.csv(), stem)
+    md = write_markdown(map_markdown(result), stem)
+    csv = _write_csv(map_csv(result), stem)
     who = "organisations" if result.by == "author" else "documents"
     status = (f"{result.statements} statements from {len(result.rows)} {who}, {len(result.themes)} themes "
               f"({result.unassigned} statements on none); drawn in {result.seconds:.1f} s.")
-    return (result.figure(), table_html(result), status, gr.update(value=str(md), interactive=True),
+    return (plotly_heatmap(result), table_html(result), status, gr.update(value=str(md), interactive=True),
             gr.update(value=str(csv), interactive=True))
 
 

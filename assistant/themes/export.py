@@ -7,7 +7,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from assistant.themes.map import ConsensusMap
+    from assistant.themes.consensus import ConsensusMap
 
 
 def map_to_dict(m: ConsensusMap) -> dict[str, Any]:

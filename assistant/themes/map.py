@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.themes.assign import assign, assign_scores
+from assistant.themes.consensus import UNKNOWN, By, Cell, ConsensusMap, MapTheme
 from assistant.themes.discover import Method, discover_themes
 from assistant.themes.fit import NAME_BONUS, centred, joined, name_mentions, refine
 from assistant.themes.frameworks import Framework
@@ -39,7 +39,6 @@ from core.model import Passage
 from core.text import cjk_count, fold_for_names, sentences
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> unit rows
-By = Literal["author", "document"]
 
 MIN_SENTENCE_CHARS = 25  # shorter pieces (headings, list labels) are not quoted unless a passage has nothing else
 MIN_CJK_CHARS = 8
@@ -49,100 +48,6 @@ SENTENCE_MARGIN = 0.04  # ... or when one of the passage's sentences is this nea
 NAME_MARGIN = 0.08  # ... and when its name is within this (plain cosine) of the passage's nearest name
 NEAREST_NAME_MARGIN = 0.1  # the nearest theme's name: within this (keeps it for 99% of the WAIE statements)
 MAX_THEMES = 8
-UNKNOWN = "Unknown author"
-
-
-@dataclass(frozen=True)
-class MapTheme:
-    label: str  # a framework's name, or extracted key phrases
-    keyphrases: tuple[str, ...]
-    description: str = ""
-    statements: int = 0  # statements that speak to it
-    rows: int = 0  # organisations (or documents) that speak to it
-    first_year: int | None = None
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A filled cell: a row's best whole-sentence quote on a theme, with its citation."""
-
-    row: int
-    theme: int
-    count: int  # statements of this row on this theme
-    quote: str
-    author: str | None
-    document: str | None
-    date: str | None
-    statement_id: str
-    passage_id: str
-    similarity: float
-
-    def citation(self) -> str:
-        parts = [self.author or UNKNOWN]
-        if self.document:
-            parts.append(f"*{self.document}*")
-        if self.date:
-            parts.append(self.date)
-        return ", ".join(parts)
-
-
-@dataclass(frozen=True)
-class ConsensusMap:
-    """Rows x themes: counts, one quote per filled cell, totals, and counts by year."""
-
-    topic: str | None
-    framework: str | None  # the framework's name, None for discovered themes
-    by: By
-    rows: tuple[str, ...]
-    themes: tuple[MapTheme, ...]
-    cells: tuple[Cell, ...]
-    years: tuple[int, ...] = ()
-    year_counts: tuple[tuple[int, ...], ...] = ()  # per year, statements per theme
-    statements: int = 0
-    passages: int = 0
-    unassigned: int = 0  # statements that speak to no theme
-    # statement -> the themes it speaks to, nearest first
-    assignments: tuple[tuple[str, tuple[int, ...]], ...] = field(default=(), repr=False)
-    seconds: float = field(default=0.0, compare=False)
-
-    def matrix(self) -> np.ndarray:
-        """(rows, themes) statement counts."""
-        out = np.zeros((len(self.rows), len(self.themes)), dtype=int)
-        for c in self.cells:
-            out[c.row, c.theme] = c.count
-        return out
-
-    def cell(self, row: int, theme: int) -> Cell | None:
-        for c in self.cells:
-            if c.row == row and c.theme == theme:
-                return c
-        return None
-
-    def to_dict(self) -> dict[str, Any]:
-        from assistant.themes.export import map_to_dict
-
-        return map_to_dict(self)
-
-    def markdown(self) -> str:
-        from assistant.themes.export import map_markdown
-
-        return map_markdown(self)
-
-    def csv(self) -> str:
-        from assistant.themes.export import map_csv
-
-        return map_csv(self)
-
-    def figure(self) -> Any:
-        """An interactive Plotly heatmap (hover shows each cell's quote)."""
-        from assistant.themes.plot import plotly_heatmap
-
-        return plotly_heatmap(self)
-
-    def save_png(self, path: str, *, max_rows: int = 40) -> None:
-        from assistant.themes.plot import save_png
-
-        save_png(self, path, max_rows=max_rows)
 
 
 @dataclass

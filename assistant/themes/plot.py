@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from assistant.themes.map import ConsensusMap
+    from assistant.themes.consensus import ConsensusMap
 
 ROW_CHARS = 38  # a row label is cut to this many characters (the full name is in the hover text)
 HOVER_WIDTH = 70

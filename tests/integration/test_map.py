@@ -15,6 +15,7 @@ try:
 except ImportError:  # tests/ imported as a package
     from tests.conftest import cli_invoke
 
+from assistant.themes.export import map_to_dict
 from assistant.themes.frameworks import load_framework
 from assistant.themes.map import build_map
 from core.text import sentences
@@ -75,7 +76,7 @@ def test_the_map_never_reads_the_section_field(charter, passages):
                                  second=second)
         without = build_map(stripped, _embed(charter), framework=framework, embed_query=_embed_query(charter),
                             second=second)
-        assert with_section.to_dict() == without.to_dict()
+        assert map_to_dict(with_section) == map_to_dict(without)
         assert with_section.assignments == without.assignments
 
 
@@ -110,7 +111,7 @@ def test_a_topic_maps_what_it_retrieves(charter):
     m = charter.map("international cooperation on AI safety", k=5)
     assert m.topic == "international cooperation on AI safety"
     assert 1 <= m.passages <= 5
-    data = m.to_dict()
+    data = map_to_dict(m)
     assert data["topic"] == m.topic
     member = data["themes"][0]["members"][0]
     assert set(member) >= {"author", "document", "date", "quote"}
