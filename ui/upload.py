@@ -3,6 +3,7 @@ progress and messages as ``charter ingest``."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ def add_files(runtime: Runtime, files: list[str] | None, progress: gr.Progress) 
     if len(files) > ui.upload_max_files:  # checked here, on the server: a client may skip the page's checks
         return (f"Not added: {len(files)} files in one upload, over the limit of {ui.upload_max_files} "
                 "(setting upload_max_files). Add them in smaller groups.")
-    paths = [Path(f) for f in files]
+    paths = list(dict.fromkeys(Path(f) for f in files))
     gone = [p for p in paths if not p.is_file()]
     if gone:  # Gradio's cache was cleared, or a client named a path the upload route never wrote
         return f"Not added: {', '.join(safe_name(str(p)) for p in gone)} — the upload is gone; upload it again."
@@ -92,6 +93,7 @@ def add_files(runtime: Runtime, files: list[str] | None, progress: gr.Progress) 
     if too_big:
         names = ", ".join(f"{safe_name(p.name)} ({p.stat().st_size / 1e6:.1f} MB)" for p in too_big)
         return f"Not added: {names} over the upload limit of {limit:g} MB (setting upload_max_mb)."
+    paths, repeats = distinct_uploads(paths)
     progress(0, desc="Reading files…")
 
     def on_progress(done: int, total: int) -> None:
@@ -105,4 +107,24 @@ def add_files(runtime: Runtime, files: list[str] | None, progress: gr.Progress) 
         return f"Not added: another ingest is writing to the store ({err.holder}). Try again when it has finished."
     except Exception as err:  # noqa: BLE001 - e.g. a store built with another model: say why
         return f"Could not ingest: {type(err).__name__}: {_shorten(str(err), paths)}"
-    return _shorten(report_text(report, paths), paths)
+    text = _shorten(report_text(report, paths), paths)
+    if repeats:
+        text += f"\n({', '.join(sorted(repeats))} chosen more than once: read once.)"
+    return text
+
+
+def distinct_uploads(paths: list[Path]) -> tuple[list[Path], set[str]]:
+    """The uploads with each content once, and the names of those chosen more than once.
+
+    A file dropped twice (or picked again after a slow page) arrives twice; Gradio keeps both under the
+    same content-hash folder or under two.  Reading it twice would count and report it twice, so the
+    second copy is left out here, before ingest, by the bytes rather than the name."""
+    seen: dict[str, Path] = {}
+    repeats: set[str] = set()
+    for p in paths:
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        if digest in seen:
+            repeats.add(p.name)
+        else:
+            seen[digest] = p
+    return list(seen.values()), repeats

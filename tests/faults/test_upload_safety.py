@@ -78,6 +78,34 @@ def test_the_handler_refuses_too_many_files_and_a_vanished_upload_before_reading
         "Not added: big.md (0.0 MB) over the upload limit of 0.001 MB (setting upload_max_mb).")
 
 
+def test_a_file_chosen_twice_in_one_upload_is_read_and_reported_once(tmp_path):
+    from types import SimpleNamespace
+
+    from assistant.settings import Settings
+    from ui.upload import add_files
+
+    one, again = tmp_path / "a" / "moon.md", tmp_path / "b" / "moon.md"
+    for p in (one, again):
+        p.parent.mkdir()
+        p.write_text("# Moon\n\nThe moon base shall log every robot's decisions.\n")
+    other = tmp_path / "other.md"
+    other.write_text("# Other\n\nAnother rule.\n")
+    ingested: list[list[Path]] = []
+
+    def ingest(paths, **_):
+        ingested.append(list(paths))
+        return SimpleNamespace(errors=[], warnings=[], partial_files=[], cancelled=False,
+                               added=len(paths), updated=0, unchanged=0)
+
+    settings = Settings(store=tmp_path / "store")
+    runtime: Any = SimpleNamespace(wait_ready=lambda timeout: True,
+                                   charter=SimpleNamespace(settings=settings, ingest=ingest))
+    report = add_files(runtime, [str(one), str(one), str(again), str(other)], lambda *a, **k: None)
+    assert ingested == [[one, other]]
+    assert report.splitlines() == ["Added: moon.md, other.md (2 new statements, 0 updated, 0 already stored).",
+                                   "(moon.md chosen more than once: read once.)"]
+
+
 # ----------------------------------------------------------------------------- the running app
 
 
