@@ -70,6 +70,9 @@ class StoreSettings(_Group):
         "corpus", default_factory=_default_corpus,
         description="Default files for `charter ingest` and the first start of `charter serve`",
     )
+    row_cache: int = flat(
+        "row_cache", 5_000, "Passages whose text, metadata and vectors a process keeps after reading them from an "
+        "embedded store, so a later question that meets them again skips Chroma's row read (0: none)", ge=0)
     # Ingest limits.  20 MB of text is some 17,000 passages of 1,200 characters: about 15 min at the 16-23
     # passages/s of the default model (shared notes/embedders.md), hours for a slow PDF; past that, ask first.
     ingest_confirm_passages: int = flat(

@@ -53,6 +53,7 @@ from chromadb.api.types import Documents, EmbeddingFunction
 from chromadb.errors import NotFoundError
 
 from assistant.index.embedders import CharterEmbeddings
+from assistant.index.row_cache import RowCache
 from assistant.index.rows import (  # noqa: F401 - re-exported: callers read the row format from here
     StoredPassage,
     content_fingerprint,
@@ -289,6 +290,11 @@ class ChromaStore:
         # the second view lives in its own collection with the same ids
         self.second_collection = self._open_collection(_second_name(settings), second) if second else None
         self._generation = 0  # bumped on every write, so caches (BM25) know to rebuild
+        # rows and vectors already read, per view (row_cache.py); a server's other clients write unseen, so none there
+        capacity = 0 if settings.store.chroma_url else settings.store.row_cache
+        self._rows: RowCache[StoredPassage] | None = RowCache(capacity, lambda: self.stamp) if capacity else None
+        self._vectors: dict[bool, RowCache[np.ndarray]] = {
+            second: RowCache(capacity, lambda: self.stamp) for second in (False, True)} if capacity else {}
 
     @property
     def location(self) -> str:
@@ -350,9 +356,16 @@ class ChromaStore:
     def generation(self) -> int:
         return self._generation
 
+    def _changing(self) -> None:
+        """Forget the rows and vectors read so far: called before and after every write."""
+        for cache in (self._rows, *self._vectors.values()):
+            if cache is not None:
+                cache.clear()
+
     def _wrote(self) -> None:
         """Bump the generation, and for an embedded store the stamp on disk that tells a new process
         whether what the retriever persisted beside the store (BM25, names) still matches it."""
+        self._changing()
         self._generation += 1
         if not self.settings.store.chroma_url:
             try:
@@ -493,6 +506,7 @@ class ChromaStore:
     def _switch(self, statement_ids: list[str], rows: dict[str, list[str]], replaces: dict[str, list[str]],
                 staging: Any, staging_second: Any) -> None:
         """Show the staged versions of whole statements and retire what they replace, in one upsert."""
+        self._changing()
         new = staging.get(ids=[pid for sid in statement_ids for pid in rows[sid]],
                           include=["embeddings", "documents", "metadatas"])
         old_sids = list(dict.fromkeys([*statement_ids, *(o for sid in statement_ids for o in replaces.get(sid, []))]))
@@ -517,6 +531,7 @@ class ChromaStore:
             documents=[*new["documents"], *(r[2] for r in retire_rows)],
             metadatas=[*metas, *({**r[3], RETIRED: True} for r in retire_rows)],
         )
+        self._changing()  # a row read between the first clear and this upsert is retired now
         self._delete_ids(retire)
         staging.delete(ids=new["ids"])
         if staging_second is not None:
@@ -608,11 +623,15 @@ class ChromaStore:
 
     def passages(self, ids: list[str]) -> list[StoredPassage]:
         """The stored rows of these passage ids, in the order asked (unknown ids left out)."""
+        found = self._rows.lookup(ids, self._read_rows) if self._rows is not None else self._read_rows(ids)
+        return [found[i] for i in ids if i in found]
+
+    def _read_rows(self, ids: list[str]) -> dict[str, StoredPassage]:
         found: dict[str, StoredPassage] = {}
         for batch in _batched(ids):
             got = self.collection.get(ids=list(batch), include=["documents", "metadatas"])
             found.update((i, StoredPassage(i, d, m)) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]))
-        return [found[i] for i in ids if i in found]
+        return found
 
     def get_statement(self, statement_id: str) -> list[StoredPassage]:
         got = self.collection.get(where=where_clause(statement_ids=[statement_id]), include=["documents", "metadatas"])
@@ -639,11 +658,16 @@ class ChromaStore:
         collection = self.second_collection if second else self.collection
         if collection is None or not ids:
             return {}
-        out: dict[str, np.ndarray] = {}
-        for batch in _batched(ids):
-            got = collection.get(ids=list(batch), include=["embeddings"])
-            out.update((i, np.asarray(e, dtype=np.float32)) for i, e in zip(got["ids"], got["embeddings"]))
-        return out
+
+        def read(wanted: list[str]) -> dict[str, np.ndarray]:
+            out: dict[str, np.ndarray] = {}
+            for batch in _batched(wanted):
+                got = collection.get(ids=list(batch), include=["embeddings"])
+                out.update((i, np.asarray(e, dtype=np.float32)) for i, e in zip(got["ids"], got["embeddings"]))
+            return out
+
+        cache = self._vectors.get(second)
+        return cache.lookup(ids, read) if cache is not None else read(ids)
 
     def sample_vectors(self, n: int, *, second: bool = False) -> np.ndarray:
         """Up to ``n`` stored vectors, to calibrate scores per query."""
@@ -663,15 +687,16 @@ class ChromaStore:
             return []
         extra = RETIRED_MARGIN
         while True:
-            got = self.collection.query(
+            got = self.collection.query(  # ids and distances only: the rows come through ``passages`` (cached)
                 query_embeddings=[np.asarray(query_vector, dtype=np.float32)],
                 n_results=min(k + extra, n),
                 where=where_clause(filters, retired_too=True),
-                include=["documents", "metadatas", "distances"],
+                include=["distances"],
             )
-            rows = list(zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]))
-            hits = [(StoredPassage(i, d, m), 1.0 - float(dist)) for i, d, m, dist in rows if not m.get(RETIRED)]
-            if len(hits) >= k or len(rows) < k + extra or k + extra >= n:
+            found = {row.id: row for row in self.passages(list(got["ids"][0]))}
+            rows = [(found[i], dist) for i, dist in zip(got["ids"][0], got["distances"][0]) if i in found]
+            hits = [(row, 1.0 - float(dist)) for row, dist in rows if not row.meta.get(RETIRED)]
+            if len(hits) >= k or len(got["ids"][0]) < k + extra or k + extra >= n:
                 return hits[:k]
             extra += len(self.collection.get(where={RETIRED: True}, include=[])["ids"])
 

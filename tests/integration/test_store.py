@@ -168,3 +168,27 @@ def test_catalog_stats_count_statements_not_passages(seeded_store):
     assert stats["authors"] == dict(Counter(m.get("author", "Unknown") for m in statements.values()))
     assert stats["years"] == {str(y): n for y, n in Counter(m.get("year", "n.d.") for m in statements.values()).items()}
     assert stats["embedding_model"] == seeded_store.store.embedder.model_id
+
+
+def test_rows_read_before_a_write_are_not_served_after_it(store_factory, tmp_path):
+    """The store keeps rows it has read (row_cache.py); a write, here or by another process, must show at once."""
+    file = tmp_path / "a.jsonl"
+    first = {"id": "r1", "text": "Robots must keep logs of their decisions.", "author": "Org A", "date": "2020"}
+    file.write_text(json.dumps(first) + "\n", encoding="utf-8")
+    reader = store_factory(second_view="none")
+    ingest(reader, [file], progress=False)
+    qvec = reader.embedder.embed_array([first["text"]], is_query=True)[0]
+    ((row, _),) = reader.query(qvec, 1)
+    assert row.meta["author"] == "Org A" and reader.passages([row.id])[0].meta["author"] == "Org A"
+
+    # another process (a second store on the same folder) corrects the organisation: same text, same passage id
+    writer = store_factory(second_view="none")
+    file.write_text(json.dumps({**first, "author": "Org B"}) + "\n", encoding="utf-8")
+    ingest(writer, [file], progress=False)
+    ((again, _),) = reader.query(qvec, 1)
+    assert again.id == row.id and again.meta["author"] == "Org B"
+    assert reader.passages([row.id])[0].meta["author"] == "Org B"
+
+    # and this process's own delete
+    reader.delete_statements(["r1"])
+    assert reader.passages([row.id]) == [] and reader.query(qvec, 1) == []

@@ -24,7 +24,10 @@ from assistant.index.embedders.registry import (
     make_second_embedder,
     register_embedder,
 )
+from assistant.index.embedders.threads import one_blas_thread
 from assistant.index.embedders.use import USEEmbeddings
+
+one_blas_thread()  # see threads.py: numpy's BLAS threads would otherwise spin beside e5's
 
 __all__ = [
     "CharterEmbeddings",
