@@ -682,23 +682,22 @@ class ChromaStore:
         """Nearest passages by cosine similarity, filters applied inside Chroma.  Retired rows
         are dropped here rather than in the ``where`` (see the module docstring): they are
         rare and short-lived, so a query asks for a few more, and again only if it met some."""
-        n = self.collection.count()
-        if n == 0:
-            return []
         extra = RETIRED_MARGIN
         while True:
-            got = self.collection.query(  # ids and distances only: the rows come through ``passages`` (cached)
+            # ids and distances only: the rows come through ``passages`` (cached).  Chroma returns fewer than
+            # ``n_results`` when fewer match, so the store is not counted first (12 ms at 15,000 passages)
+            got = self.collection.query(
                 query_embeddings=[np.asarray(query_vector, dtype=np.float32)],
-                n_results=min(k + extra, n),
+                n_results=k + extra,
                 where=where_clause(filters, retired_too=True),
                 include=["distances"],
             )
             found = {row.id: row for row in self.passages(list(got["ids"][0]))}
             rows = [(found[i], dist) for i, dist in zip(got["ids"][0], got["distances"][0]) if i in found]
             hits = [(row, 1.0 - float(dist)) for row, dist in rows if not row.meta.get(RETIRED)]
-            if len(hits) >= k or len(got["ids"][0]) < k + extra or k + extra >= n:
+            if len(hits) >= k or len(got["ids"][0]) < k + extra:
                 return hits[:k]
-            extra += len(self.collection.get(where={RETIRED: True}, include=[])["ids"])
+            extra += max(1, len(self.collection.get(where={RETIRED: True}, include=[])["ids"]))
 
 
 Store = ChromaStore  # the name the CLI, the service and the tests open a store by
