@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.index.rows import normalised_text_hash
 from assistant.settings import RetrievalSettings
-from core.model import AlsoIn, Passage
+from core.model import AlsoIn, Passage, stable_id
 from core.text import fold_for_copies
 
 # a Latin/Cyrillic/... word, or one CJK character (Chinese and Japanese are not written with spaces)
@@ -49,8 +48,9 @@ def collapse_copies(ranked: list[Passage], window: int, threshold: float) -> lis
     unique: list[Passage] = []
     folded: list[frozenset[int]] = []
     for rank, p in enumerate(ranked):
-        h = normalised_text_hash(p.text)
-        own = shingles(fold_for_copies(p.text)) if rank < window else frozenset()
+        text = fold_for_copies(p.text)  # folded once for both the copy hash and the shingles
+        h = stable_id(text)  # = normalised_text_hash(p.text)
+        own = shingles(text) if rank < window else frozenset()
         first = by_hash.get(h)
         near = False
         if first is None and rank < window:
