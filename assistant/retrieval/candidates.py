@@ -48,7 +48,12 @@ def focus_filters(filters: Filters | None, years: set[int], mentions: Mentions) 
 def bm25_best(scores: np.ndarray, allowed: np.ndarray, n: int) -> list[int]:
     """Row positions of the ``n`` best BM25 scores among the allowed rows (a zero score matches nothing)."""
     masked = np.where(allowed, scores, -np.inf)
-    return [int(pos) for pos in np.argsort(-masked)[:n] if np.isfinite(masked[pos]) and masked[pos] > 0]
+    if n < masked.size:  # the n best in linear time, then only those sorted (a full sort is 10 ms at 150k rows)
+        best = np.argpartition(-masked, n)[:n]
+        best = best[np.argsort(-masked[best], kind="stable")]
+    else:
+        best = np.argsort(-masked, kind="stable")
+    return [int(pos) for pos in best[:n] if np.isfinite(masked[pos]) and masked[pos] > 0]
 
 
 def hybrid_pool(store: Store, snapshot: StoreSnapshot, query: str, qvec: np.ndarray, filters: Filters | None,
