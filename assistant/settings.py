@@ -208,6 +208,9 @@ class LLMSettings(_Group):
     retry_after_max: float = flat(
         "llm_retry_after_max", 10.0, "A 429 reply's Retry-After is honoured once when it asks to wait at most this "
         "many seconds; a longer wait (or a second 429) gives the offline answer at once", ge=0)
+    query_expansion: bool = flat(
+        "llm_query_expansion", False, "Ask the LLM for the question in the words official texts use, and search "
+        "with both (one extra request per question; off by default: measured only for plumbing, no LLM runs here)")
     api_key: SecretStr | None = flat("openai_api_key", None, "API key (OPENAI_API_KEY)")
     base_url: str | None = flat("openai_base_url", None, "OpenAI-compatible base URL (OPENAI_BASE_URL)")
 

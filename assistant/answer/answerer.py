@@ -80,7 +80,7 @@ class Answerer:
             if chosen is None:  # not even one organisation to compare: answer the question instead
                 mode = "ask"
         else:
-            result = self.retriever.search(query, k=k, filters=filters)
+            result = self.retriever.search(query, k=k, filters=filters, expansion=self._expansion(query))
             passages = result.passages
         notice = result.reason if result.reason and not result.abstain else None  # e.g. "Partly covered: ..."
         one_column = by_target is not None and len(by_target) < MIN_TARGETS  # the LLM's table needs two
@@ -130,6 +130,18 @@ class Answerer:
             except LLMError:
                 pass
         return rewrite(history, question)
+
+    def _expansion(self, query: str) -> str | None:
+        """The LLM's rewording of the question for search (``llm_query_expansion``), or None: off, no LLM, or
+        the request failed (the search then runs on the question alone, as without an LLM)."""
+        if not self.settings.llm.query_expansion or self.llm is None:
+            return None
+        from assistant.answer.backends import LLMError
+
+        try:
+            return self.llm.expand_query(query) or None
+        except LLMError:
+            return None
 
     def _compare_passages(self, query: str, picker: list[str] | None, k: int, filters: Filters | None
                           ) -> tuple[Targets | None, dict[str, list[Passage]], list[Passage], SearchResult]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.answer.backends import ChatBackend, LLMError, make_backend
-from assistant.answer.prompts import Message, build_messages, rewrite_messages
+from assistant.answer.prompts import Message, build_messages, expansion_messages, rewrite_messages
 from assistant.answer.quality import splits_token
 from assistant.answer.sentences import whole_sentences
 from assistant.answer.verify import hold_open_quote, verify_answer
@@ -84,6 +84,13 @@ class LLMAnswerer:
             verification=verification,
             done=True,
         )
+
+    def expand_query(self, question: str) -> str:
+        """The question in the words official texts use (``expansion_messages``); '' when the reply is
+        implausible.  Raises ``LLMError`` like every request."""
+        reply = re.sub(r"^\s*search (wording|terms)\s*[:：]\s*", "", self.llm.complete(expansion_messages(question)),
+                       flags=re.I)
+        return _clean_query(reply)
 
     def rewrite_followup(self, history: Sequence[Message] | None, question: str) -> str:
         """A standalone search query for a follow-up; the question itself when there is no history."""

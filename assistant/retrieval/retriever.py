@@ -103,8 +103,14 @@ class Retriever:
         return QueryVectors.embed(self.store, query)
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
-               method: Method = "hybrid", vectors: QueryVectors | None = None) -> SearchResult:
-        """The ``k`` best passages for ``query``; ``vectors``: the query already embedded (``embed_query``)."""
+               method: Method = "hybrid", vectors: QueryVectors | None = None,
+               expansion: str | None = None) -> SearchResult:
+        """The ``k`` best passages for ``query``; ``vectors``: the query already embedded (``embed_query``).
+
+        ``expansion``: more words for the same question (an LLM's rewording, ``llm_query_expansion``).  Hybrid
+        search gathers and ranks candidates with the question and these words together; whether the store
+        covers the question, and the answer's sentence choice, are still judged on the question alone, so
+        words the question never used cannot make an off-topic question look answerable."""
         k = k or self.settings.retrieval.top_k
         index = self.index
         filters = index.catalog.resolve_filters(filters)
@@ -121,20 +127,24 @@ class Retriever:
             signals = self._measure(query, vectors, passages, lexical=False)  # the dense baseline stays dense only
             result = self._finish(query, diversify(passages, k, 0.0, self.tuning), method, signals)
         else:
-            result = self._hybrid(query, vectors, k, filters)
+            result = self._hybrid(query, vectors, k, filters, expansion.strip() if expansion else None)
         result.vectors = vectors
         return result
 
-    def _hybrid(self, query: str, vectors: QueryVectors, k: int, filters: Filters | None) -> SearchResult:
+    def _hybrid(self, query: str, vectors: QueryVectors, k: int, filters: Filters | None,
+                expansion: str | None = None) -> SearchResult:
         index = self.index
         years = question_years(query)
         mentions = index.catalog.mentions(query)
-        pool = hybrid_pool(self.store, index, query, vectors.dense, filters, years, mentions, self.tuning)
+        wide = f"{query}\n{expansion}" if expansion else query
+        ranking = self.embed_query(wide) if expansion else vectors
+        pool = hybrid_pool(self.store, index, wide, ranking.dense, filters, years, mentions, self.tuning)
         if not pool.rows:
             return SearchResult(query, [], abstain=True, reason="Nothing matches these filters.", method="hybrid")
-        fused = fuse(self.store, index, query, vectors, pool, years, mentions, self.fusion)
+        fused = fuse(self.store, index, wide, ranking, pool, years, mentions, self.fusion)
         ranked = diversify(fused.passages, k, self.fusion.doc_penalty, self.tuning)
-        result = self._finish(query, ranked, "hybrid", fused.signals, mentions, years)
+        signals = self._measure(query, vectors, ranked) if expansion else fused.signals  # the question's own
+        result = self._finish(query, ranked, "hybrid", signals, mentions, years)
         result.mentions = {"authors": sorted(mentions.authors), "documents": sorted(mentions.documents)}
         result.years = sorted(years)
         return result

@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
@@ -578,3 +579,58 @@ def test_cli_ask_follows_up_with_a_history_file(charter, tmp_path):
     history.write_text('[{"role": "user",\n "content": }]', encoding="utf-8")
     bad = CliRunner().invoke(main, ["--store", store, "ask", FOLLOW_UP, "--history", str(history)])
     assert bad.exit_code == 2 and "history.json:2: not valid JSON" in bad.output
+
+
+# ---------------------------------------------------------------------------- query expansion through the LLM
+# The "LLM" is tests/openai_stub.py, a local OpenAI-compatible server over real HTTP: these tests check the
+# plumbing (the request, how its words reach the search, failures), not whether a real model's wording helps.
+
+
+def rare_words(charter, passage_id: str, n: int = 6) -> str:
+    """The ``n`` words of a stored passage that the fewest other passages hold."""
+    rows = charter.store.all_passages()
+    words = lambda text: set(re.findall(r"[a-z]{5,}", text.lower()))  # noqa: E731
+    counts = Counter(w for row in rows for w in words(row.text))
+    (own,) = [row for row in rows if row.id == passage_id]
+    return " ".join(sorted(words(own.text), key=lambda w: (counts[w], w))[:n])
+
+
+def expanding_stub(stub: OpenAIStub, expansion: str | Error) -> None:
+    """Non-streamed requests (the expansion) get ``expansion``; the streamed answer quotes sources 1 and 2."""
+    stub.responder = lambda request: quoting_reply(request) if request.body.get("stream") else expansion
+
+
+def test_the_llms_search_wording_brings_in_the_passages_it_names(charter, openai_stub):
+    question = "What do these texts ask of the people who build such systems?"
+    plain = charter.retriever.search(question, k=5)
+    assert not plain.abstain
+    target = next(row for row in charter.store.all_passages()[::7] if row.id not in {p.id for p in plain.passages}
+                  and len(re.findall(r"[a-z]{5,}", row.text.lower())) > 20)
+    expansion = rare_words(charter, target.id)
+    expanding_stub(openai_stub, f"Search wording: {expansion}")
+    llm_answerer(charter, openai_stub, llm_query_expansion=True).answer(question)
+    expand, write = openai_stub.chat_requests
+    assert expand.body["stream"] is False and question in expand.message_text("user")
+    assert "search" in expand.message_text("system").lower()
+    # the passage the wording names is among those the model was given to answer from
+    assert target.text[:80] in {text[:80] for _, _, text in sources_sent(write)}
+    assert target.id in {p.id for p in charter.retriever.search(question, k=5, expansion=expansion).passages}
+    # the default leaves the LLM out of the search: one streamed request only
+    openai_stub.requests.clear()
+    llm_answerer(charter, openai_stub).answer(question)
+    assert [r.body["stream"] for r in openai_stub.chat_requests] == [True]
+
+
+def test_expansion_words_cannot_make_an_off_topic_question_answerable(charter):
+    question = "What is a good recipe for banana bread?"
+    governance = "artificial intelligence governance safety accountability transparency human oversight"
+    assert charter.retriever.search(question, k=5).abstain
+    assert charter.retriever.search(question, k=5, expansion=governance).abstain
+
+
+def test_a_failed_expansion_request_leaves_the_plain_search(charter, openai_stub):
+    expanding_stub(openai_stub, Error(500))
+    answer = llm_answerer(charter, openai_stub, llm_query_expansion=True).answer(OVERSIGHT)
+    plain = charter.retriever.search(OVERSIGHT)
+    assert answer.sources and {s.passage.id for s in answer.sources} <= {p.id for p in plain.passages}
+    assert [r.body["stream"] for r in openai_stub.chat_requests] == [False, True]
