@@ -3,9 +3,10 @@
 Two kinds of evidence (see ``coverage.py`` for why one is not enough):
 
 1. What the question names.  A text it names that the store lacks (a title, a
-   code, a Chinese 《title》), or a year that no statement of the organisation it
-   names carries, is a fact, not a degree: the answer says plainly which text
-   the corpus lacks and shows the nearest statements under that label.
+   code, a Chinese 《title》, an organisation's text no stored name of it
+   matches), or a year that no statement of the organisation it names carries,
+   is a fact, not a degree: the answer says plainly which text the corpus lacks
+   and shows the nearest statements under that label.
 2. How close the best match is.  Several signals are combined into one
    calibrated score, the probability that the corpus cannot answer
    (``unanswerable_probability``): each view's best similarity and its margin
@@ -27,7 +28,7 @@ import math
 from dataclasses import dataclass
 
 from assistant.index.base import Store
-from assistant.retrieval.catalog import Mentions
+from assistant.retrieval.catalog import YEAR_ABSENCE, Mentions
 from assistant.retrieval.coverage import missing_titles, unknown_bodies
 from assistant.retrieval.fusion import similarities
 from assistant.retrieval.query import QueryVectors
@@ -133,7 +134,10 @@ def calibration_for(store: Store) -> tuple[float, tuple[float, ...]] | None:
 
 
 def absent_reason(missing: list[str]) -> str:
-    return "The corpus holds no text of " + ", ".join(f"the {t}" if t.isascii() else f"《{t}》" for t in missing) + "."
+    """"The corpus holds no text of the EU AI Act, 《人工智能法》, DeepMind’s 2024 paper on ...": a text named in
+    the possessive takes no article."""
+    return "The corpus holds no text of " + ", ".join(
+        t if "’s " in t else f"the {t}" if t.isascii() else f"《{t}》" for t in missing) + "."
 
 
 def decide(query: str, passages: list[Passage], snapshot: StoreSnapshot, signals: Signals, floors: Floors,
@@ -150,7 +154,10 @@ def decide(query: str, passages: list[Passage], snapshot: StoreSnapshot, signals
         missing = missing_titles(query, snapshot.corpus_text, snapshot.statement_names)
     # a body the store holds nothing of, asked what it said (coverage.unknown_bodies)
     missing = missing + unknown_bodies(query, snapshot.corpus_text, snapshot.statement_names)
-    if missing and held:
+    # a year no statement of the one body named carries qualifies every text the question names of it: "the
+    # Rome Call for AI Ethics in 2024" asks about a text of 2024, not partly about the stored Rome Call (with
+    # several bodies, "compare the OECD Recommendation with DeepMind's 2024 paper", the year may be one part's)
+    if missing and held and not any(YEAR_ABSENCE.search(m) and " / " not in m for m in missing):
         return Verdict(False, f"Partly covered: {absent_reason(missing)} The passages are about the "
                               + ", ".join(held) + ".")
     if missing:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from assistant.retrieval.aliases import place_mentions, place_name_spellings
 from assistant.retrieval.lexical import STOPWORDS
 from core.model import Filters, Passage
-from core.text import HAN_RUN, has_cjk
+from core.text import CJK_RUN, HAN_RUN, has_cjk
 
 if TYPE_CHECKING:
     from assistant.index.base import Store
@@ -28,11 +28,14 @@ GENERIC_NAME_WORDS = frozenset(
     strategy national international global council committee commission group institute association
     organisation organization government ministry department office agency authority board foundation
     university research center centre society union data digital technology technologies systems system
-    development use human rights future new inc ltd corporation company""".split()
+    development use human rights future new inc ltd corporation company plc llc limited corp gmbh ag co""".split()
 )
 GENERIC_ACRONYMS = frozenset({"AI", "ML", "IT", "ICT", "AGI", "R&D", "EU", "UN", "US", "UK"})
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z&]*[A-Z]\b")
+# how ``Catalog.absent_years`` joins the organisations and the years ("OpenAI in 2024"), for telling its items
+YEAR_ABSENCE_MARK = " in "
+YEAR_ABSENCE = re.compile(r" in (?:19|20)\d\d(?:, (?:19|20)\d\d)*$")
 PLACE_ONLY_SHARE = 0.5  # weight of a place-only match next to an outright name
 # how the catalog counts a statement whose citation lacks the field
 UNKNOWN_AUTHOR = "Unknown"
@@ -140,15 +143,26 @@ class Catalog:
                    dict(years_by_author))
 
     def absent_years(self, years: set[int], mentions: Mentions) -> list[str]:
-        """"ORG in YEAR" for a question that names years and organisations outright, when no statement of
-        those organisations carries any of those years (an undated statement could be of any year: then none)."""
-        named = sorted(mentions.authors - mentions.by_place)
+        """"ORG in YEAR" for a question that names years and organisations (or one of their documents) outright,
+        when no statement of those organisations carries any of those years.
+
+        A document named outright speaks for its organisation ("the Rome Call for AI Ethics in 2024" asks about
+        the Pontifical Academy's texts of 2024).  An undated statement could be of any year, but only the text
+        it belongs to can say so: it keeps a year open only when the question names one of that organisation's
+        documents outright ("Kakao's Algorithm Ethics in 2020"), not when it asks what the organisation said in
+        a year ("What did Kakao say in 2023?"), which a text the corpus lacks answers far more often."""
+        documents = mentions.documents - mentions.by_place
+        named = set(mentions.authors - mentions.by_place)
+        named |= {a for a, docs in self.documents_by_author.items() if documents & set(docs)}
         if not years or not named:
             return []
-        held = [self.years_by_author.get(a, Counter()) for a in named]
-        if any(NO_DATE in h or any(str(y) in h for y in years) for h in held):
-            return []
-        return [f"{' / '.join(named)} in {', '.join(map(str, sorted(years)))}"]
+        for author in named:
+            held = self.years_by_author.get(author, Counter())
+            if any(str(y) in held for y in years):
+                return []
+            if NO_DATE in held and documents & set(self.documents_by_author.get(author, ())):
+                return []
+        return [f"{' / '.join(sorted(named))}{YEAR_ABSENCE_MARK}{', '.join(map(str, sorted(years)))}"]
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -190,8 +204,10 @@ class Catalog:
 
         ``_names_match`` decides for each name, but only names that could match are asked (``_candidates``):
         asking all of them cost ~10-25 ms per question on the default corpus, and grows with the store."""
-        q_words = _proper_words(question)
-        q_acronyms = set(_ACRONYM.findall(question)) - GENERIC_ACRONYMS
+        # Latin names glued to Chinese ("OpenAI在2024年…", "OECD的…"): Python counts Han as word characters
+        latin = CJK_RUN.sub(" ", question)
+        q_words = _proper_words(latin, first_too=latin != question)
+        q_acronyms = set(_ACRONYM.findall(latin)) - GENERIC_ACRONYMS
         places = place_mentions(question)
         rare = self.rare_words
         candidates = self._candidates(question, q_words, q_acronyms, places)
@@ -215,7 +231,7 @@ class Catalog:
         if any(len(t) >= 3 for t in re.findall(r"《([^》]+)》", question)):
             return set(index.names)
         found = set(index.lower_acronyms) | set(index.han)
-        for acronym in q_acronyms:
+        for acronym in q_acronyms | set(_WORD.findall(CJK_RUN.sub(" ", question))):  # "(DeepMind)": "DeepMind"
             found |= index.by_acronym.get(acronym, set())
         for word in q_words:
             found |= index.by_rare.get(word, set())
@@ -269,11 +285,12 @@ class _NameIndex:
     by_place: dict[str, set[str]] = field(default_factory=dict)  # filled per place as questions name them
 
 
-def _proper_words(question: str) -> set[str]:
-    """Capitalised words that are not the first word of a sentence: the names."""
+def _proper_words(question: str, first_too: bool = False) -> set[str]:
+    """Capitalised words that are not the first word of a sentence: the names (``first_too``: also the first,
+    for the Latin words of a Chinese question, where a capital says it is a name wherever it stands)."""
     words: set[str] = set()
     for sentence in re.split(r"[.?!;:]\s+|\n", question):
-        for word in _WORD.findall(sentence)[1:]:
+        for word in _WORD.findall(sentence)[0 if first_too else 1:]:
             if word[0].isupper():
                 words.add(word.lower())
     return words
@@ -294,7 +311,9 @@ def _names_match(
     """How the question names ``name``: outright ("name"), only through a place
     it mentions ("place"), or not at all (None)."""
     for acronym in _name_acronyms(name):
-        if acronym in q_acronyms or (acronym.islower() and re.search(rf"(?<!\w){re.escape(acronym)}(?!\w)", question)):
+        # a short form not all in capitals ("vzbv", "DeepMind") is looked for as a whole word, in its case
+        if acronym in q_acronyms or (not acronym.isupper()
+                                     and re.search(rf"(?<!\w){re.escape(acronym)}(?!\w)", CJK_RUN.sub(" ", question))):
             return "name"
     own_rare = _words(name) & rare
     if own_rare and len(own_rare & q_words) >= min(2, len(own_rare)):

@@ -7,8 +7,15 @@ question names is extracted and looked up in what the store holds:
 
 - a capitalised title ending in a word that names a text or an event ("AI
   Basic Act", "Frontier Safety Framework", "AI Index Report");
+- a title in quotation marks ("'Proceed with Caution'"), and a capitalised name
+  before a lower-case kind of text ("the AI Verify toolkit");
 - a code of a bill, order or standard ("SB 1047", "NIST AI 600-1", "Bill C-27");
-- a Chinese 《title》 (the way Chinese writes every title of a law or document).
+- a Chinese 《title》 (the way Chinese writes every title of a law or document);
+- a text described as an organisation's ("DeepMind's 2024 paper on evaluating
+  frontier models", "the WHO's regulatory considerations"): held only when a
+  word that says which of its texts stands in a stored name of that
+  organisation (``owned_texts``), so a later or other text of a stored body is
+  not taken for the one the corpus holds.
 
 A Latin title is held when one stored name (organisation + document) holds all
 its distinctive words, places aside ("EU High-Level Expert Group Ethics
@@ -21,7 +28,12 @@ A Chinese title is held when it stands in a stored name or text, when jieba's
 distinctive words of it all stand in one stored name, or, for the Chinese name
 of a stored English document (《阿西洛马人工智能原则》 = "Asilomar AI
 Principles"), when the cross-lingual embedding of the title singles out one
-stored name (``names.py``).
+stored name (``names.py``; a law's title only a law's name).  A title of
+generic words only names no text in particular, unless it is a law's
+(《人工智能法》).
+
+A year no statement of the named body carries is ``Catalog.absent_years``'s to
+judge.
 """
 
 from __future__ import annotations
@@ -31,10 +43,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.retrieval.aliases import PLACES
+from assistant.retrieval.catalog import GENERIC_NAME_WORDS
+from assistant.retrieval.lexical import STOPWORDS
+from assistant.retrieval.names import is_law_title
 from core.text import fold_for_names as fold
 
-__all__ = ["Named", "check_titles", "fold", "missing_titles", "named_codes", "named_names", "named_titles",
-           "named_zh_titles", "unknown_bodies", "unknown_names"]
+__all__ = ["Named", "OwnedText", "check_titles", "fold", "missing_titles", "named_codes", "named_names", "named_quoted",
+           "named_titles", "named_zh_titles", "owned_texts", "unknown_bodies", "unknown_names"]
 
 # the last word of a title that names a text or an event
 TITLE_HEADS = (
@@ -79,6 +94,26 @@ _CODE = re.compile(
 )
 _CODE_WORDS = frozenset({"COVID", "G", "Q", "V", "WW", "MP", "GPT", "CO", "H"})
 _ZH_TITLE = re.compile(r"《([^》]{2,40})》")
+# a title in quotation marks: opens on a capital, not an apostrophe inside a word ("Lords' report" opens none)
+_QUOTED = re.compile(r"(?<!\w)['‘\"“]([A-Z][^'’\"”‘“]{4,120}?)['’\"”](?!\w)")
+# a name in the possessive: "the Partnership on AI's", "DeepMind's", "the House of Lords'"
+_POSSESSIVE = re.compile(r"((?:[A-Z][\w&.\-]*\s+(?:(?:of|on|for|the)\s+)*)*[A-Z][\w&.\-]*)(?:[’']s\b|(?<=s)[’'](?!\w))")
+# lower-case words that name a kind of text ("Microsoft's guidelines for chatbot developers", "the WHO's
+# regulatory considerations"), and words that end what describes it ("... say", "... require")
+DOC_WORDS = frozenset(h.lower() for h in TITLE_HEADS) | frozenset(
+    """methodology toolkit toolbox update updates considerations playbook whitepaper consensus assessment card
+    guidebook handbook review revision edition version system-card evaluation evaluations paper papers
+    reports documents document statements""".split()
+)
+_DESCRIBED = re.compile(r"((?:[A-Z][\w\-]*\s+)+)(" + "|".join(sorted(DOC_WORDS, key=len, reverse=True))
+                       + r")\b")
+_DESCRIPTION_ENDS = frozenset(
+    """say says said ask asks asked require requires required recommend recommends recommended define defines
+    defined describe describes described propose proposes proposed set sets list lists mean means call calls
+    called state states stated test tests tested grade graded warn warns warned include includes included
+    conclude concludes concluded suggest suggests suggested contain contains demand demands and or but when
+    which who that whether how what why where is are was were do does did""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -98,7 +133,9 @@ def _spans(question: str) -> list[list[str]]:
         for word in sentence.split():
             if _CAP_WORD.match(word) and word not in _NOT_NAMES and not (not run and word in _QUESTION_WORDS):
                 run.append(word)
-            elif run and word.lower() in _JOINS and (len(run) < 2 or run[-1].lower() not in _JOINS):
+            elif run and word.lower() in _JOINS and (run[-1].lower() not in _JOINS
+                                                     or (word.lower() == "the" and run[-1] != "the")):
+                # one join, or a join and "the": "Recommendation on the Ethics of Neurotechnology"
                 run.append(word.lower())
             else:
                 spans.append(run)
@@ -143,10 +180,135 @@ def named_zh_titles(question: str) -> list[str]:
     return [t.strip() for t in _ZH_TITLE.findall(question) if t.strip()]
 
 
+def named_described(question: str) -> list[str]:
+    """A capitalised name followed by a lower-case word naming a kind of text ("the AI Verify toolkit", "the
+    HUDERIA methodology"): the name says which text, the word what kind.  The name alone is returned ("AI
+    Verify"), and only one with a word beyond places and generic words: a stored body's name before the kind
+    of text ("the Royal Society report") is held although its document's name lacks the word "report"."""
+    cleaned = re.sub(r"[’']s\b", "", question)
+    found = []
+    for m in _DESCRIBED.finditer(cleaned):
+        words = m.group(1).split()
+        if not cleaned[:m.start(1)].strip() or cleaned[:m.start(1)].rstrip()[-1] in ".?!;:":
+            words = words[1:]  # a sentence's first word is capitalised whatever it is ("Corporate guidelines")
+        while words and (words[0] in _QUESTION_WORDS or words[0] in ("The", "A", "An")):
+            words = words[1:]
+        if words and _distinctive([fold(w) for w in words]):
+            found.append(" ".join(words))
+    return found
+
+
+def named_quoted(question: str) -> list[str]:
+    """Titles in quotation marks of three words or more: a quoted title is a text's own name whatever its words.
+    A quotation is a title when it is written like one ("'Proceed with Caution'": half its longer words
+    capitalised) or stands beside a word naming a kind of text ("the white paper 'A pro-innovation approach to
+    AI regulation'"); not a quoted phrase of a statement ('which text says "AI must be fair by design"?')."""
+    found = []
+    for m in _QUOTED.finditer(question):
+        title = m.group(1).strip(" ,.:;?!")
+        if len(title.split()) < 3:
+            continue
+        longer = [w for w in re.findall(r"[^\W\d_][\w\-]*", title) if len(w) >= 4]
+        title_case = bool(longer) and 2 * sum(w[0].isupper() for w in longer) >= len(longer)
+        around = re.findall(r"[\w\-]+", question[:m.start()])[-3:] + re.findall(r"[\w\-]+", question[m.end():])[:1]
+        if title_case or any(w.lower() in DOC_WORDS for w in around):
+            found.append(title)
+    return found
+
+
 def named(question: str) -> list[Named]:
-    """Everything the question names as a text, in order of kind."""
-    return ([Named(t, "title") for t in named_titles(question)] + [Named(c, "code") for c in named_codes(question)]
+    """Everything the question names as a text, in order of kind (a title inside a quoted one once)."""
+    quoted = named_quoted(question)
+    titles = [t for t in named_titles(question) if not any(t in q for q in quoted)]
+    described = [t for t in named_described(question) if not any(t in n for n in quoted + titles)]
+    return ([Named(t, "title") for t in quoted + titles + described]
+            + [Named(c, "code") for c in named_codes(question)]
             + [Named(t, "zh") for t in named_zh_titles(question)])
+
+
+def _distinctive(words: list[str]) -> list[str]:
+    return [w for w in words if w not in _GENERIC and w not in _PLACE_WORDS and w not in GENERIC_NAME_WORDS]
+
+
+@dataclass(frozen=True)
+class OwnedText:
+    """A text the question describes as an organisation's: "the Partnership on AI's framework for responsible
+    practices for synthetic media" -> owner "Partnership on AI", ``before`` [] (the describing words before the
+    last word naming a kind of text), ``after`` ["practices", "synthetic", "media"]; ``text`` as the question
+    words it, for the answer to say which text the corpus lacks."""
+
+    owner: str
+    before: list[str]
+    after: list[str]
+    text: str
+    kind: str = ""  # the word naming the kind of text ("framework", "paper")
+
+
+def owned_texts(question: str) -> list[OwnedText]:
+    """Texts a question describes as an organisation's (``OwnedText``): only when a word naming a kind of text
+    (``DOC_WORDS``) follows the possessive within a few words; the describing words kept are those that could
+    single a text out (no year, no generic word)."""
+    found = []
+    for m in _POSSESSIVE.finditer(question):
+        owner = m.group(1).split()
+        while owner and (owner[0] in _QUESTION_WORDS or owner[0] in ("The", "A", "An")):
+            owner = owner[1:]
+        if not owner:
+            continue
+        rest = re.split(r"[,.;:?!()\[\]'‘’\"“”]", question[m.end():], maxsplit=1)[0]
+        raw = re.findall(r"[\w\-]+", rest)
+        words = [w.lower() for w in raw]
+        heads = [i for i, w in enumerate(words[:6]) if w in DOC_WORDS]
+        if not heads:
+            continue
+        last = heads[-1]
+        while last + 1 < len(words) and words[last + 1] in DOC_WORDS:
+            last += 1
+        end = last + 1
+        if end < len(words) and words[end] in {"on", "for", "of", "about", "to", "in"}:
+            while end < min(len(words), last + 8) and words[end] not in _DESCRIPTION_ENDS:
+                end += 1
+
+        name = " ".join(owner)
+        own = set(fold(name).split())
+        found.append(OwnedText(name, _describing(words[:last], own), _describing(words[last + 1:end], own),
+                               f"{name}’s {' '.join(raw[:end])}", words[last]))
+    return found
+
+
+def _describing(words: list[str], own: set[str]) -> list[str]:
+    """The words that could say which text is meant: no year, no generic word, not the owner's own name."""
+    return [w for w in _distinctive(words) if w not in DOC_WORDS and w not in STOPWORDS and w not in own
+            and not w.isdigit() and len(w) > 2]
+
+
+def _owned_phrases(question: str) -> list[str]:
+    """The text after each possessive up to the next punctuation: where an owned text's description stands."""
+    return [re.split(r"[,.;:?!()]", question[m.end():], maxsplit=1)[0] for m in _POSSESSIVE.finditer(question)]
+
+
+def owned_text_held(owned_text: OwnedText, names: list[str]) -> bool | None:
+    """Is the text an organisation is asked about among its stored documents?  None when the owner is not
+    stored, or is a place ("Singapore's framework" may be any of its bodies' texts), so other checks decide.
+
+    The words before the kind of text say which text most closely ("regulatory considerations on AI for
+    health": "regulatory"), so they decide when there are any, else those after it.  Held when no such word
+    is left (“Google's principles”) or one of them (its first five letters, for "guidelines for developers"
+    ~ "developer") stands in a stored name of that owner."""
+    describing = owned_text.before or owned_text.after
+    words = [w for w in re.findall(r"[\w\-&.]+", fold(owned_text.owner)) if w.strip(".")]
+    owner_words = _distinctive(words)
+    if owner_words:
+        owned = [n for n in names if all(_has_phrase(w, n) for w in owner_words)]
+    elif len(words) >= 2:  # a name of generic and place words only: "Council of Europe", whole
+        owned = [n for n in names if _has_phrase(" ".join(words), n)]
+    else:
+        return None
+    if not owned:
+        return None
+    if not describing:
+        return True
+    return any(re.search(rf"(?<!\w){re.escape(fold(w)[:5])}", n) for w in describing for n in owned)
 
 
 def _has_phrase(phrase: str, text: str) -> bool:
@@ -158,6 +320,9 @@ def _has_phrase(phrase: str, text: str) -> bool:
 def title_held(title: str, corpus_text: str, names: list[str]) -> bool:
     """A Latin title is held when one stored name holds its distinctive words, or a stored text holds it whole."""
     words = [w for w in re.findall(r"[\w\-&.]+", fold(title)) if w.strip(".")]
+    # a leading hyphenated modifier is no part of the name: "the Vatican-backed Rome Call", "EU-funded"
+    while len(words) > 2 and re.fullmatch(r"[\w.]+-(?:backed|led|funded|based|sponsored|endorsed|run|made)", words[0]):
+        words = words[1:]
     distinctive = [w for w in words if w not in _GENERIC and w not in _PLACE_WORDS]
     if distinctive and any(all(_has_phrase(w, name) for w in distinctive) for name in names):
         return True
@@ -190,15 +355,19 @@ def zh_title_words(title: str) -> list[str]:
 
 def zh_title_held(title: str, corpus_text: str, names: list[str],
                   similar_name: Callable[[str], bool] | None) -> bool:
-    """A title of generic words only (《章程》, 《人工智能伦理原则》) names no text in particular: not a miss."""
+    """A Chinese title is held when it stands in a stored name or text, when its distinctive words all stand in
+    one stored name, or when a stored name stands out as its translation.  A title of generic words only
+    (《章程》, 《人工智能伦理原则》) names no text in particular, unless it is a law's (《人工智能法》)."""
     folded = fold(title)
     if folded in corpus_text:
         return True
     words = [fold(w) for w in zh_title_words(title)]
-    if not words:
-        return True
     if words and any(all(w in name for w in words) for name in names):
         return True
+    if not words and not is_law_title(title):
+        return True
+    # a law's title of generic words only (《人工智能法》) is still one law's name, and a code of principles on
+    # the same subject is not its translation (names.py): held only when a stored law's name stands out for it
     return similar_name is not None and similar_name(title)
 
 
@@ -226,6 +395,13 @@ def check_titles(question: str, corpus_text: str, names: list[str],
             held.append(item.text)
         elif not inside:  # "Bill C-27" is reported once, not also as its code
             missing.append(item.text)
+    for owned in owned_texts(question):
+        found = owned_text_held(owned, names)
+        if found is False and not any(owned.owner in m for m in missing):
+            missing.append(owned.text)
+            # a stored title inside that description ("Google's 2023 AI Principles progress update") is the
+            # text the missing one builds on, not a second object the question also asks about
+            held = [h for h in held if not any(h in phrase for phrase in _owned_phrases(question))]
     return missing, held
 
 
@@ -257,3 +433,4 @@ def unknown_bodies(question: str, corpus_text: str, names: list[str]) -> list[st
         if re.search(spoken, question):
             found.append(name)
     return found
+

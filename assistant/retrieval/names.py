@@ -24,6 +24,8 @@ seconds on the default corpus, per process, on the first such question).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from assistant.index.base import Store
@@ -59,15 +61,33 @@ class NameVectors:
         return z
 
     def standout(self, title: str, among: set[str] | None = None) -> tuple[float, str]:
-        """The best name's z-score (only names of the documents ``among``, when given) and that name."""
+        """The best name's z-score (only names of the documents ``among``, when given) and that name.
+
+        A title of a law (《…法》, 《…条例》, 《…办法》) is the translation only of the name of a law: a code of
+        principles on the same subject is no translation of it, however close its words."""
         if len(self.labels) < 2:
             return 0.0, ""
-        z = self.zscores(title)
-        allowed = [i for i, doc in enumerate(self.documents) if among is None or doc in among]
+        law = is_law_title(title)
+        allowed = [i for i, doc in enumerate(self.documents) if (among is None or doc in among)
+                   and (not law or LAW_WORDS & set(re.findall(r"[a-z]+", self.labels[i].lower())))]
         if not allowed:
             return float("-inf"), ""
+        z = self.zscores(title)
         best = max(allowed, key=lambda i: z[i])
         return float(z[best]), self.labels[best]
+
+
+# the last characters of a Chinese title of a law, and the words of an English name of one
+_LAW_ENDS = ("法", "法案", "条例", "办法", "规定", "法规", "法令")
+LAW_WORDS = frozenset(
+    "act acts law laws bill regulation regulations directive decree ordinance statute measures provisions "
+    "rules order".split()  # not "code": codes of ethics are the corpus's usual texts
+)
+
+
+def is_law_title(title: str) -> bool:
+    """Does a Chinese title name a law (《人工智能法》, 《暂行办法》), not principles or a report?"""
+    return re.sub(r"[（(][^）)]*[）)]$", "", title.strip()).endswith(_LAW_ENDS)  # 《…办法（试行）》 too
 
 
 def _z(values: np.ndarray) -> np.ndarray:

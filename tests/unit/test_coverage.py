@@ -122,8 +122,13 @@ def test_a_named_year_no_statement_of_the_named_body_carries():
     oecd = Mentions(authors={"OECD"})
     assert catalog.absent_years({2024}, oecd) == ["OECD in 2024"]
     assert catalog.absent_years({2019}, oecd) == []
-    assert catalog.absent_years({2024}, Mentions(authors={"Google"})) == []  # undated: could be any year
+    # an undated statement keeps the year open only for a question naming its document outright
+    assert catalog.absent_years({2024}, Mentions(authors={"Google"})) == ["Google in 2024"]
+    assert catalog.absent_years({2024}, Mentions(authors={"Google"}, documents={"D2"})) == []
     assert catalog.absent_years({2024}, Mentions(authors={"OECD"}, by_place={"OECD"})) == []  # only via a place
+    # a document named outright speaks for its organisation
+    assert catalog.absent_years({2024}, Mentions(documents={"D1"})) == ["OECD in 2024"]
+    assert catalog.absent_years({2019}, Mentions(documents={"D1"})) == []
 
 
 @pytest.mark.parametrize("question, bodies", [
