@@ -15,7 +15,7 @@ does it without transactions).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -92,7 +92,8 @@ class Store(Protocol):
     def statements_of_source(self, source: str) -> dict[str, str]:
         """statement_id -> key of what the store holds from one file."""
 
-    def sources(self) -> set[str]: ...
+    def sources(self, *, besides: Sequence[str] = ()) -> set[str]:
+        """The files stored passages were read from; rows of the files ``besides`` are not read."""
 
     # ---- reads for retrieval and browsing
     def iter_metadatas(self) -> Iterator[dict[str, Any]]: ...

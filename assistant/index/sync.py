@@ -281,7 +281,8 @@ def ingest(
             backfill = _missing_second_view(store, plan.statements_read, adding, chunk_chars, chunk_overlap)
             _embed(store.add, backfill, batch_size, progress, None, desc="second view", second_only=True)
             report.passages_embedded += len(backfill)
-            gone = [sid for sid in _statements_of_missing_files(store, paths) if sid not in plan.current]
+            read = [str(f.path.resolve()) for f in plan.files]
+            gone = [sid for sid in _statements_of_missing_files(store, paths, read) if sid not in plan.current]
             if prune:
                 store.delete_statements(gone)
                 report.removed += len(gone)
@@ -471,11 +472,12 @@ def _embed(write: Callable[..., None], records: list[PassageRecord], batch_size:
         bar.close()
 
 
-def _statements_of_missing_files(store: Store, paths: list[Path]) -> list[str]:
-    """Stored statements of files that were under ``paths`` and are gone now."""
+def _statements_of_missing_files(store: Store, paths: list[Path], read: list[str]) -> list[str]:
+    """Stored statements of files that were under ``paths`` and are gone now (``read``: the files
+    this ingest read, which exist)."""
     roots = [str(p.resolve()) for p in paths]
     ids: list[str] = []
-    for source in store.sources():
+    for source in store.sources(besides=read):
         if source and any(source == r or source.startswith(r.rstrip("/") + "/") for r in roots):
             if not Path(source).exists():
                 ids.extend(store.statements_of_source(source))

@@ -137,10 +137,12 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> tuple[dict[s
             cache = {}
     tokens: list[list[str]] = []
     folded: list[str] = []
+    keys: list[str] = []
     fresh: dict[str, list[str]] = {}
     for row in rows:
         text = text_for_embedding(row.meta, row.text)
         key = _text_key(text)
+        keys.append(key)
         got = cache.get(key)
         if got is None:
             got = fresh.get(key)
@@ -156,7 +158,8 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> tuple[dict[s
     meta: dict[str, Any] = {
         "format": FORMAT, "stamp": stamp, "ids": [r.id for r in rows], "catalog": catalog.to_dict(),
         # author and document together: "OECD Recommendation" names the OECD's Recommendation
-        "statement_names": sorted({fold_for_names(f"{p.author or ''} {p.document or ''}") for p in passages}),
+        "statement_names": sorted({fold_for_names(f"{author or ''} {document or ''}")
+                                   for author, document in {(p.author, p.document) for p in passages}}),
         # "organisation: document" per stored document, for telling a translated title (names.py)
         "pairs": sorted({(p.document, f"{p.author}: {p.document}" if p.author else p.document)
                          for p in passages if p.document}),
@@ -164,7 +167,7 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> tuple[dict[s
     if folder is not None and stamp:
         _save(folder, meta, lexical, corpus_text, {**{k: " ".join(v) for k, v in cache.items()},
                                                    **{k: " ".join(v) for k, v in fresh.items()}},
-              [_text_key(text_for_embedding(r.meta, r.text)) for r in rows])
+              keys)
     return meta, lexical, corpus_text
 
 

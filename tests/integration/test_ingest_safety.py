@@ -151,7 +151,7 @@ def test_a_commit_cut_short_shows_each_statement_whole_and_is_finished_by_the_ne
     store.add([PassageRecord(statement(i, "old"), statement(i, "old").text) for i in range(6)])
     new = [statement(i, "new") for i in range(6)]  # odd: same id, new text; even: reworded under a new id
     store.stage([PassageRecord(st, st.text) for st in new])
-    monkeypatch.setattr(store_module, "BATCH", 1)
+    monkeypatch.setattr(store_module, "SWITCH_ROWS", 1)  # one statement per switch: the crash lands between two
     real_switch, calls = store_module.ChromaStore._switch, []
 
     def crash_after_two(self, *args):

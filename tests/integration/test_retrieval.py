@@ -145,6 +145,9 @@ def test_tokenize_segments_chinese_and_drops_english_function_words():
     assert "治理" in tokens and "敏捷" in tokens
     assert "人工智能治理应当保持敏捷" not in tokens  # segmented, not one opaque run
     assert tokenize("What is the duty of the State?") == ["duty", "state"]
+    # a text with no Han or kana takes a shorter path: the same tokens as each word alone would give
+    mixed = "Ökonomie İnklusion x_y 2019 Mr Ünal's rôle: the Data_Act a"
+    assert tokenize(mixed) == [t for word in mixed.split() for t in tokenize(word + " 中")[:-1]]
 
 
 def test_bm25_scores_chinese_text_for_a_chinese_query():

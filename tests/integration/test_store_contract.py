@@ -189,6 +189,8 @@ def test_reads_for_ingestion(store):
     assert store.passage_ids(["alpha-2019", "beta-2020"]) == {"alpha-2019:0", "alpha-2019:1", "beta-2020:0"}
     assert store.statements_of_source("/corpus/beta-2020.jsonl") == {"beta-2020": "id:beta-2020"}
     assert store.sources() == {st.source for st in STATEMENTS}
+    assert store.sources(besides=["/corpus/beta-2020.jsonl"]) == {st.source for st in STATEMENTS} - {
+        "/corpus/beta-2020.jsonl"}, "an ingest pages only through the rows of files it did not read"
     assert len(list(store.iter_metadatas())) == store.count()
 
 
