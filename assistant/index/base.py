@@ -111,9 +111,10 @@ class Store(Protocol):
     def stamp(self) -> str | None:
         """Changes with every write (None where the store keeps none): persisted derived data checks it."""
 
-    def query(self, query_vector: np.ndarray, k: int,
-              filters: Filters | None = None) -> list[tuple[StoredPassage, float]]:
-        """The ``k`` nearest rows matching ``filters``, with cosine similarity, best first."""
+    def query(self, query_vector: np.ndarray, k: int, filters: Filters | None = None, *,
+              within: Sequence[str] | None = None) -> list[tuple[StoredPassage, float]]:
+        """The ``k`` nearest rows matching ``filters`` (or, when given, among the ids ``within``: a filter
+        the caller answered itself), with cosine similarity, best first."""
 
     def ids_matching(self, filters: Filters | None) -> set[str]:
         """Ids of every row matching ``filters``: the same filter ``query`` applies."""

@@ -142,7 +142,7 @@ def absent_reason(missing: list[str]) -> str:
 
 def decide(query: str, passages: list[Passage], snapshot: StoreSnapshot, signals: Signals, floors: Floors,
            tuning: RetrievalSettings, store: Store | None = None, missing: list[str] | None = None,
-           held: list[str] | None = None) -> Verdict:
+           held: list[str] | None = None, mentions: Mentions | None = None) -> Verdict:
     """``signals`` are measured over the candidates the method considered; ``missing`` the texts
     (and organisation-years) the question names that the store lacks, ``held`` those it holds.
 
@@ -170,7 +170,8 @@ def decide(query: str, passages: list[Passage], snapshot: StoreSnapshot, signals
         return Verdict(False, None, p)
     # a question that names nothing stored (no organisation, document or place of one) must clear the floors by
     # TWO_VIEW_MARGIN; one that names a stored body only by its country sits near them when it is short
-    bar = TWO_VIEW_MARGIN if not snapshot.catalog.mentions(query) else 0.0
+    mentions = mentions if mentions is not None else snapshot.catalog.mentions(query)
+    bar = TWO_VIEW_MARGIN if not mentions else 0.0
     if not close_enough(signals.best_dense, signals.best_second, floors, tuning, bar):
         return Verdict(True, "No stored statement is close enough to this question.")
     return Verdict(False)

@@ -312,9 +312,21 @@ def owned_text_held(owned_text: OwnedText, names: list[str]) -> bool | None:
 
 
 def _has_phrase(phrase: str, text: str) -> bool:
-    """``phrase`` as whole words in ``text``; the plain substring test first, since ``text`` may be the whole
-    corpus and most phrases are not in it at all (title checks: 5.1 -> 0.3 ms per question on the default corpus)."""
-    return phrase in text and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+    r"""``phrase`` as whole words in ``text`` (what the regex ``(?<!\w)phrase(?!\w)`` matches), found by
+    ``str.find`` and a look at the characters either side: ``text`` may be the whole corpus, and a regex walks
+    all of it from the start (~50 ms a title at 150,000 passages), where ``find`` jumps between occurrences."""
+    start = text.find(phrase)
+    while start >= 0:
+        end = start + len(phrase)
+        if (start == 0 or not _word_char(text[start - 1])) and (end == len(text) or not _word_char(text[end])):
+            return True
+        start = text.find(phrase, start + 1)
+    return False
+
+
+def _word_char(char: str) -> bool:
+    r"""What ``\w`` matches in a ``str`` pattern: alphanumeric in Unicode's sense, or the underscore."""
+    return char.isalnum() or char == "_"
 
 
 def title_held(title: str, corpus_text: str, names: list[str]) -> bool:

@@ -171,9 +171,12 @@ class Retriever:
 
     def _finish(self, query: str, passages: list[Passage], method: str, signals: Signals,
                 mentions: Mentions | None = None, years: set[int] | None = None) -> SearchResult:
+        # the names a question mentions are read once per search: coverage and the verdict both need them
+        mentions = mentions if mentions is not None else self.index.catalog.mentions(query)
         missing, held = self.coverage(query, passages, mentions, years) if passages else ([], [])
         unknown = unknown_names(query, self.index.corpus_text, self.index.statement_names)
         signals = replace(signals, unknown_names=float(len(unknown)))
-        verdict = decide(query, passages, self.index, signals, self.floors, self.tuning, self.store, missing, held)
+        verdict = decide(query, passages, self.index, signals, self.floors, self.tuning, self.store, missing, held,
+                         mentions)
         return SearchResult(query, passages, abstain=verdict.abstain, reason=verdict.reason, method=method,
                             score=verdict.score, signals=signals, missing=missing)

@@ -2,8 +2,9 @@
 
 The BM25 index, the catalog of names, the folded names and texts the coverage
 check looks titles up in, and a sample of stored vectors that each query's
-similarities are z-scored against.  Filtering stays with the store: the
-snapshot only knows row positions (passage ids).
+similarities are z-scored against, and each row's author, document, year and
+language (``facets.py``), so that a filter is answered in memory and the store
+is asked only for the nearest rows among the ids it lets through.
 
 Why persisted: rebuilding all of this means reading every stored row and
 tokenizing it with jieba, which grows with the corpus (seconds at 1.5k
@@ -33,6 +34,7 @@ import numpy as np
 from assistant.index.base import Store
 from assistant.index.rows import StoredPassage, text_for_embedding
 from assistant.retrieval.catalog import Catalog
+from assistant.retrieval.facets import RowFacets
 from assistant.retrieval.lexical import LexicalIndex, tokenize
 from assistant.retrieval.names import NameVectors
 from assistant.retrieval.sentences import SentenceVectors
@@ -41,7 +43,7 @@ from core.text import fold_for_names
 
 SAMPLE_SIZE = 1000  # stored vectors per view to z-score against: enough for a mean and a spread
 DIRNAME = "retrieval-index"
-FORMAT = 1
+FORMAT = 2  # 2: facets.npy
 log = logging.getLogger("charter.snapshot")
 
 
@@ -64,7 +66,7 @@ class StoreSnapshot:
         loaded = _load(folder, stamp) if folder is not None and stamp else None
         if loaded is None:
             loaded = _build(store, folder, stamp)
-        meta, self.lexical, self.corpus_text = loaded
+        meta, self.lexical, self.corpus_text, self.facets = loaded
         self.ids: list[str] = meta["ids"]
         self.position = {pid: i for i, pid in enumerate(self.ids)}
         self.catalog = Catalog.from_dict(meta["catalog"])
@@ -90,15 +92,10 @@ class StoreSnapshot:
         """The stored rows at these positions, fetched from the store."""
         return self.store.passages([self.ids[p] for p in positions])
 
-    def allowed(self, store: Store, filters: Filters | None) -> np.ndarray:
-        """Which rows the store's filter lets through (all when there is none), as a mask over positions."""
-        mask = np.ones(len(self.ids), dtype=bool)
-        if not filters or filters.is_empty():
-            return mask
-        mask[:] = False
-        hits = [self.position[i] for i in store.ids_matching(filters) if i in self.position]
-        mask[np.array(hits, dtype=np.intp)] = True
-        return mask
+    def allowed(self, filters: Filters | None) -> np.ndarray:
+        """Which rows ``filters`` let through (all when there are none), as a mask over positions: the rows
+        the store's own ``where`` would let through (``facets.py``), without asking the store."""
+        return self.facets.mask(filters)
 
 
 def _stack(found: dict[str, np.ndarray], ids: list[str]) -> np.ndarray:
@@ -111,20 +108,26 @@ def _folder(store: Store) -> Path | None:
     return path / DIRNAME if store.stamp is not None and path.is_dir() else None
 
 
-def _load(folder: Path, stamp: str) -> tuple[dict[str, Any], LexicalIndex, str] | None:
+Loaded = tuple[dict[str, Any], LexicalIndex, str, RowFacets]
+
+
+def _load(folder: Path, stamp: str) -> Loaded | None:
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         if meta.get("stamp") != stamp or meta.get("format") != FORMAT:
             return None
         lexical = LexicalIndex.load(folder / "bm25", len(meta["ids"]))
         corpus_text = (folder / "corpus_text.txt").read_text(encoding="utf-8")
-        return meta, lexical, corpus_text
+        facets = RowFacets.load(folder / "facets.npy", meta["facets"])
+        if len(facets.codes) != len(meta["ids"]):
+            raise ValueError("facets and ids differ in length")
+        return meta, lexical, corpus_text, facets
     except (OSError, ValueError, KeyError) as err:
         log.info("retrieval index at %s not usable (%s): rebuilding", folder, err)
         return None
 
 
-def _build(store: Store, folder: Path | None, stamp: str | None) -> tuple[dict[str, Any], LexicalIndex, str]:
+def _build(store: Store, folder: Path | None, stamp: str | None) -> Loaded:
     """Read every row once, tokenize what the token cache lacks, and persist the result when the store
     has a stamp.  Only here is the snapshot O(all passages): after a write, not per process or query."""
     rows = store.all_passages()
@@ -151,6 +154,7 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> tuple[dict[s
         tokens.append(got)
         folded.append(_fold(row.text))
     lexical = LexicalIndex(tokens=tokens)
+    facets = RowFacets.from_metas(row.meta for row in rows)
     passages = [row.passage() for row in rows]
     catalog = Catalog.from_passages(passages, store.embedder.model_id)
     names = list(catalog.authors) + list(catalog.documents)
@@ -163,15 +167,16 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> tuple[dict[s
         # "organisation: document" per stored document, for telling a translated title (names.py)
         "pairs": sorted({(p.document, f"{p.author}: {p.document}" if p.author else p.document)
                          for p in passages if p.document}),
+        "facets": facets.names,
     }
     if folder is not None and stamp:
-        _save(folder, meta, lexical, corpus_text, {**{k: " ".join(v) for k, v in cache.items()},
-                                                   **{k: " ".join(v) for k, v in fresh.items()}},
+        _save(folder, meta, lexical, corpus_text, facets, {**{k: " ".join(v) for k, v in cache.items()},
+                                                           **{k: " ".join(v) for k, v in fresh.items()}},
               keys)
-    return meta, lexical, corpus_text
+    return meta, lexical, corpus_text, facets
 
 
-def _save(folder: Path, meta: dict[str, Any], lexical: LexicalIndex, corpus_text: str,
+def _save(folder: Path, meta: dict[str, Any], lexical: LexicalIndex, corpus_text: str, facets: RowFacets,
           tokens: dict[str, str], keep: list[str]) -> None:
     """Write into a fresh folder and swap it in (meta.json, which carries the stamp, is what makes it valid)."""
     tmp = folder.with_name(f".{DIRNAME}.{os.getpid()}.tmp")
@@ -180,6 +185,7 @@ def _save(folder: Path, meta: dict[str, Any], lexical: LexicalIndex, corpus_text
         tmp.mkdir(parents=True)
         lexical.save(tmp / "bm25")
         (tmp / "corpus_text.txt").write_text(corpus_text, encoding="utf-8")
+        facets.save(tmp / "facets.npy")
         kept = {k: tokens[k] for k in keep if k in tokens}
         (tmp / "tokens.json").write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")

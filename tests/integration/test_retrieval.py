@@ -24,6 +24,8 @@ from click.testing import CliRunner
 
 from assistant.index.embedders import CharterEmbeddings, make_embedder, make_second_embedder
 from assistant.index.store import Store
+from assistant.retrieval import candidates
+from assistant.retrieval.candidates import WIDE_SHARE, nearest
 from assistant.retrieval.coverage import missing_titles
 from assistant.retrieval.lexical import LexicalIndex, tokenize
 from assistant.service import Charter
@@ -353,24 +355,68 @@ FILTER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("method", ["hybrid", "dense"])
 @pytest.mark.parametrize("filters, expected_clauses, keep", FILTER_CASES)
-def test_filters_are_applied_inside_the_store_query(fx, monkeypatch, method, filters, expected_clauses, keep):
-    if method not in _UNFILTERED:
-        _UNFILTERED[method] = fx.retriever.search(FILTER_QUESTION, k=10, method=method).passages
-    unfiltered = _UNFILTERED[method]
-    assert not all(keep(p) for p in unfiltered), "precondition: the filter must exclude something"
+def test_filters_are_applied_inside_the_store_query(fx, monkeypatch, filters, expected_clauses, keep):
+    """The dense baseline sends the user's filters to Chroma as its ``where``."""
+    if "dense" not in _UNFILTERED:
+        _UNFILTERED["dense"] = fx.retriever.search(FILTER_QUESTION, k=10, method="dense").passages
+    assert not all(keep(p) for p in _UNFILTERED["dense"]), "precondition: the filter must exclude something"
 
     spy = CollectionSpy(fx.store.collection)
     monkeypatch.setattr(fx.store, "collection", spy)
-    result = fx.retriever.search(FILTER_QUESTION, k=10, filters=filters, method=method)
+    result = fx.retriever.search(FILTER_QUESTION, k=10, filters=filters, method="dense")
 
     assert spy.wheres, "the store was never queried"
-    for where in spy.wheres:  # every store query, focus queries included, carries the filter
+    for where in spy.wheres:
         for clause in expected_clauses(fx.retriever.catalog):
             assert clause in leaves(where), f"{clause} missing from where={where}"
     assert result.passages
     assert all(keep(p) for p in result.passages), [(p.author, p.date, p.lang) for p in result.passages]
+
+
+@pytest.mark.parametrize("filters, expected_clauses, keep", FILTER_CASES)
+def test_hybrid_search_asks_the_store_only_within_what_the_filters_let_through(fx, monkeypatch, filters,
+                                                                             expected_clauses, keep):
+    """Hybrid search answers the filters from the snapshot's row facets (``facets.py``) and asks the store for
+    the nearest rows within those ids, its focus queries too; an unfiltered look is allowed only for a filter
+    that lets through a wide share of the store, and its hits are then kept only when the filter passes them."""
+    if "hybrid" not in _UNFILTERED:
+        _UNFILTERED["hybrid"] = fx.retriever.search(FILTER_QUESTION, k=10).passages
+    assert not all(keep(p) for p in _UNFILTERED["hybrid"]), "precondition: the filter must exclude something"
+    allowed = fx.store.ids_matching(fx.retriever.catalog.resolve_filters(filters))
+    calls: list[tuple[Any, Any]] = []
+    query = fx.store.query
+
+    def spy(qvec, k, filters=None, *, within=None):
+        calls.append((filters, within))
+        return query(qvec, k, filters, within=within)
+
+    monkeypatch.setattr(fx.store, "query", spy)
+    result = fx.retriever.search(FILTER_QUESTION, k=10, filters=filters)
+
+    assert calls, "the store was never queried"
+    wide = len(allowed) >= WIDE_SHARE * fx.store.count()
+    for sent, within in calls:
+        assert within is not None or wide, f"a query without the filter ({sent}) for a narrow filter"
+        assert within is None or set(within) <= allowed
+    assert result.passages
+    assert all(keep(p) for p in result.passages), [(p.author, p.date, p.lang) for p in result.passages]
+
+
+@pytest.mark.parametrize("wide_share", [0.0, 1.0], ids=["unfiltered-look-first", "within-ids"])
+@pytest.mark.parametrize("filters, expected_clauses, keep", FILTER_CASES)
+def test_nearest_within_filters_finds_what_the_stores_where_finds(fx, monkeypatch, wide_share, filters,
+                                                                   expected_clauses, keep):
+    """Both ways ``candidates.nearest`` meets a filter give the rows, in the order, that Chroma's ``where``
+    gives: an oversampled unfiltered look (falling back when it falls short), and a query within the ids."""
+    monkeypatch.setattr(candidates, "WIDE_SHARE", wide_share)
+    resolved = fx.retriever.catalog.resolve_filters(filters)
+    qvec = fx.retriever.embed_query(FILTER_QUESTION).dense
+    for n in (3, 24):
+        got = nearest(fx.store, fx.retriever.index, qvec, n, resolved)
+        want = fx.store.query(qvec, n, resolved)
+        assert [row.id for row, _ in got] == [row.id for row, _ in want]
+        assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-4)
 
 
 def test_filters_also_bound_the_bm25_side(fx):

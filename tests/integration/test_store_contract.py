@@ -15,9 +15,11 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from assistant.index import store as store_module
 from assistant.index.base import Store
 from assistant.index.rows import record_embedding_text
 from assistant.index.store import ChromaStore
+from assistant.retrieval.facets import RowFacets
 from core.model import CITATION_FIELDS, Filters, PassageRecord, Statement
 
 ALPHA, BETA, GAMMA = "Alpha Council", "Beta Agency (BA)", "Gamma Office"
@@ -202,6 +204,26 @@ def test_filters_apply_alike_to_query_and_ids_matching(store, filters):
     hits = store.query(qvec, k=100, filters=filters)
     assert {h.id for h, _ in hits} == expected
     assert all(_matches(BY_ID[h.meta["statement_id"]], filters) for h, _ in hits)
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+def test_filters_answered_in_memory_and_queries_within_ids_agree_with_the_store(store, filters, monkeypatch):
+    """The retriever answers filters from its snapshot's row facets and asks for the nearest rows ``within`` the
+    ids they let through (compared directly when few, by Chroma when many): the same rows, the same scores, as
+    the store's own ``where``."""
+    rows = store.all_passages()
+    mask = RowFacets.from_metas(r.meta for r in rows).mask(filters)
+    within = [r.id for r, keep in zip(rows, mask) if keep]
+    assert set(within) == store.ids_matching(filters)
+    qvec = store.embedder.embed_array(["records of AI systems and their safety"], is_query=True)[0]
+    by_where = store.query(qvec, k=100, filters=filters)
+    compared = store.query(qvec, k=100, within=within)
+    monkeypatch.setattr(store_module, "COMPARE_UNDER", 0)
+    by_ids = store.query(qvec, k=100, within=within)
+    for hits in (compared, by_ids):
+        assert [h.id for h, _ in hits] == [h.id for h, _ in by_where]
+        assert [s for _, s in hits] == pytest.approx([s for _, s in by_where], abs=1e-4)
+    assert store.query(qvec, k=100, within=[]) == []
 
 
 def test_no_filter_matches_everything(store):
