@@ -44,12 +44,15 @@ from dataclasses import dataclass
 
 from assistant.retrieval.aliases import PLACES
 from assistant.retrieval.catalog import GENERIC_NAME_WORDS
+from assistant.retrieval.corpus_text import CorpusText, is_word_char
 from assistant.retrieval.lexical import STOPWORDS
 from assistant.retrieval.names import is_law_title
 from core.text import fold_for_names as fold
 
 __all__ = ["Named", "OwnedText", "check_titles", "fold", "missing_titles", "named_codes", "named_names", "named_quoted",
            "named_titles", "named_zh_titles", "owned_texts", "unknown_bodies", "unknown_names"]
+
+Text = str | CorpusText  # the stored names and texts (``corpus_text.py``), or a plain string in tests
 
 # the last word of a title that names a text or an event
 TITLE_HEADS = (
@@ -311,25 +314,22 @@ def owned_text_held(owned_text: OwnedText, names: list[str]) -> bool | None:
     return any(re.search(rf"(?<!\w){re.escape(fold(w)[:5])}", n) for w in describing for n in owned)
 
 
-def _has_phrase(phrase: str, text: str) -> bool:
+def _has_phrase(phrase: str, text: Text) -> bool:
     r"""``phrase`` as whole words in ``text`` (what the regex ``(?<!\w)phrase(?!\w)`` matches), found by
-    ``str.find`` and a look at the characters either side: ``text`` may be the whole corpus, and a regex walks
+    ``find`` and a look at the characters either side: ``text`` may be the whole corpus, and a regex walks
     all of it from the start (~50 ms a title at 150,000 passages), where ``find`` jumps between occurrences."""
+    if isinstance(text, CorpusText):
+        return text.has_phrase(phrase)
     start = text.find(phrase)
     while start >= 0:
         end = start + len(phrase)
-        if (start == 0 or not _word_char(text[start - 1])) and (end == len(text) or not _word_char(text[end])):
+        if (start == 0 or not is_word_char(text[start - 1])) and (end == len(text) or not is_word_char(text[end])):
             return True
         start = text.find(phrase, start + 1)
     return False
 
 
-def _word_char(char: str) -> bool:
-    r"""What ``\w`` matches in a ``str`` pattern: alphanumeric in Unicode's sense, or the underscore."""
-    return char.isalnum() or char == "_"
-
-
-def title_held(title: str, corpus_text: str, names: list[str]) -> bool:
+def title_held(title: str, corpus_text: Text, names: list[str]) -> bool:
     """A Latin title is held when one stored name holds its distinctive words, or a stored text holds it whole."""
     words = [w for w in re.findall(r"[\w\-&.]+", fold(title)) if w.strip(".")]
     # a leading hyphenated modifier is no part of the name: "the Vatican-backed Rome Call", "EU-funded"
@@ -344,7 +344,7 @@ def title_held(title: str, corpus_text: str, names: list[str]) -> bool:
     return len(words) >= 2 and _has_phrase(" ".join(words), corpus_text)
 
 
-def code_held(code: str, corpus_text: str) -> bool:
+def code_held(code: str, corpus_text: Text) -> bool:
     """A code is held when it occurs with or without its space."""
     letters, number = fold(code).split()
     return any(_has_phrase(f"{letters}{sep}{number}", corpus_text) for sep in (" ", "-", ""))
@@ -365,7 +365,7 @@ def zh_title_words(title: str) -> list[str]:
     return [w for w in dict.fromkeys(tokenize(title)) if w not in ZH_GENERIC and len(w) > 1]
 
 
-def zh_title_held(title: str, corpus_text: str, names: list[str],
+def zh_title_held(title: str, corpus_text: Text, names: list[str],
                   similar_name: Callable[[str], bool] | None) -> bool:
     """A Chinese title is held when it stands in a stored name or text, when its distinctive words all stand in
     one stored name, or when a stored name stands out as its translation.  A title of generic words only
@@ -383,7 +383,7 @@ def zh_title_held(title: str, corpus_text: str, names: list[str],
     return similar_name is not None and similar_name(title)
 
 
-def check_titles(question: str, corpus_text: str, names: list[str],
+def check_titles(question: str, corpus_text: Text, names: list[str],
                  similar_name: Callable[[str], bool] | None = None) -> tuple[list[str], list[str]]:
     """(titles and codes the question names that the corpus lacks, those it holds).
 
@@ -417,20 +417,20 @@ def check_titles(question: str, corpus_text: str, names: list[str],
     return missing, held
 
 
-def missing_titles(question: str, corpus_text: str, names: list[str],
+def missing_titles(question: str, corpus_text: Text, names: list[str],
                    similar_name: Callable[[str], bool] | None = None) -> list[str]:
     """Titles and codes the question names that the corpus does not hold (see ``check_titles``)."""
     return check_titles(question, corpus_text, names, similar_name)[0]
 
 
-def unknown_names(question: str, corpus_text: str, names: list[str]) -> list[str]:
+def unknown_names(question: str, corpus_text: Text, names: list[str]) -> list[str]:
     """Proper names of two words or more (no title word) that neither a stored name nor a stored text holds:
     weaker evidence than an absent title ("Global Partnership on AI" may be named in passing), so the
     calibrated score weighs their count instead of vetoing."""
     return [n for n in named_names(question) if not title_held(n, corpus_text, names)]
 
 
-def unknown_bodies(question: str, corpus_text: str, names: list[str]) -> list[str]:
+def unknown_bodies(question: str, corpus_text: Text, names: list[str]) -> list[str]:
     """Names of bodies ("Ada Lovelace Institute", "Global Partnership on AI") that no stored name or text holds,
     when the question asks what that body said ("the X's report", "did X recommend"): its central object is then
     a text the store cannot hold, however close its topic.  A body named in passing is left to the score."""

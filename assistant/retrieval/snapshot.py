@@ -34,6 +34,7 @@ import numpy as np
 from assistant.index.base import Store
 from assistant.index.rows import StoredPassage, text_for_embedding
 from assistant.retrieval.catalog import Catalog
+from assistant.retrieval.corpus_text import CorpusText
 from assistant.retrieval.facets import RowFacets
 from assistant.retrieval.lexical import LexicalIndex, tokenize
 from assistant.retrieval.names import NameVectors
@@ -108,7 +109,7 @@ def _folder(store: Store) -> Path | None:
     return path / DIRNAME if store.stamp is not None and path.is_dir() else None
 
 
-Loaded = tuple[dict[str, Any], LexicalIndex, str, RowFacets]
+Loaded = tuple[dict[str, Any], LexicalIndex, CorpusText, RowFacets]
 
 
 def _load(folder: Path, stamp: str) -> Loaded | None:
@@ -117,7 +118,7 @@ def _load(folder: Path, stamp: str) -> Loaded | None:
         if meta.get("stamp") != stamp or meta.get("format") != FORMAT:
             return None
         lexical = LexicalIndex.load(folder / "bm25", len(meta["ids"]))
-        corpus_text = (folder / "corpus_text.txt").read_text(encoding="utf-8")
+        corpus_text = CorpusText.open(folder / "corpus_text.txt")
         facets = RowFacets.load(folder / "facets.npy", meta["facets"])
         if len(facets.codes) != len(meta["ids"]):
             raise ValueError("facets and ids differ in length")
@@ -173,7 +174,7 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> Loaded:
         _save(folder, meta, lexical, corpus_text, facets, {**{k: " ".join(v) for k, v in cache.items()},
                                                            **{k: " ".join(v) for k, v in fresh.items()}},
               keys)
-    return meta, lexical, corpus_text, facets
+    return meta, lexical, CorpusText.from_str(corpus_text), facets
 
 
 def _save(folder: Path, meta: dict[str, Any], lexical: LexicalIndex, corpus_text: str, facets: RowFacets,

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assistant.retrieval.corpus_text import CorpusText
 from assistant.retrieval.coverage import _has_phrase, fold, missing_titles, named_codes, named_titles, unknown_bodies
 
 CORPUS = fold(
@@ -157,3 +158,23 @@ def test_whole_phrase_search_agrees_with_the_word_boundary_regex(phrase, text):
     """``_has_phrase`` walks occurrences with ``str.find`` for speed on the whole corpus; it must find exactly
     what the regex it replaced finds."""
     assert _has_phrase(phrase, text) == (re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None)
+
+
+@given(phrase=st.text(alphabet="ab _-é1中😀\u0301", min_size=1, max_size=3),
+       text=st.text(alphabet="ab _-é1中😀\u0301", max_size=14))
+def test_the_corpus_text_as_utf8_bytes_finds_what_the_string_finds(phrase, text):
+    """The snapshot keeps the corpus text as UTF-8 bytes (``corpus_text.py``): byte search and the neighbouring
+    characters' decoding must give the regex's answer, for 1- to 4-byte characters."""
+    corpus = CorpusText.from_str(text)
+    assert (phrase in corpus) == (phrase in text)
+    assert corpus.has_phrase(phrase) == (re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None)
+
+
+def test_the_corpus_text_is_read_from_its_file_memory_mapped(tmp_path):
+    path = tmp_path / "corpus_text.txt"
+    path.write_text("oecd recommendation\n人工智能法 (草案)\nsb 1047", encoding="utf-8")
+    corpus = CorpusText.open(path)
+    assert corpus.has_phrase("人工智能法") and corpus.has_phrase("sb 1047") and "recommend" in corpus
+    assert not corpus.has_phrase("recommend") and not corpus.has_phrase("1047x")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    assert not CorpusText.open(tmp_path / "empty.txt").has_phrase("a")
