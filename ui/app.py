@@ -208,8 +208,10 @@ def _wire(demo: gr.Blocks, runtime: Runtime, chat: ChatHandlers, conversation: g
     def after_answer(event) -> None:
         event.then(cited_statements, conversation, c["open_source"], show_progress="hidden", **PRIVATE)
 
-    after_answer(c["question"].submit(chat.respond, ask_inputs, ask_outputs, **answer_opts))
-    after_answer(c["send"].click(chat.respond, ask_inputs, ask_outputs, **answer_opts))
+    # a question sent while the previous answer is still finishing (its verdict already shown, the turn not
+    # yet stored) runs right after it, on the updated conversation; Gradio's default would drop the click
+    for send in (c["question"].submit, c["send"].click):
+        after_answer(send(chat.respond, ask_inputs, ask_outputs, trigger_mode="always_last", **answer_opts))
     for i, button in enumerate(widgets.buttons):
         picked = button.click(lambda ex, i=i: chat.pick_example(i, ex), widgets.examples,
                               [c["question"], c["mode"], c["targets"], c["k"]], show_progress="hidden", **PRIVATE)

@@ -478,7 +478,8 @@ def test_llm_answer_streams_and_the_key_stays_on_the_server(browser, store, tmp_
         found = re.search(r'<source n="1"[^>]*>\n(.*?)\n</source>', request.message_text("user"), re.S)
         sentence = re.split(r"(?<=[.!?])\s", found.group(1).strip())[0] if found else "nothing"
         text = (f"The first source says “{sentence}” [1]. It also says “robots shall rule the moon” [1].")
-        return Reply(text, chunks=re.findall(r"\S+\s*", text), delay=0.04)
+        slow = "cooperation" in request.message_text("user")  # streams for seconds: the next question comes first
+        return Reply(text, chunks=re.findall(r"\S+\s*", text), delay=0.3 if slow else 0.04)
 
     with OpenAIStub(api_key=secret) as stub:
         stub.responder = respond
@@ -503,6 +504,20 @@ def test_llm_answer_streams_and_the_key_stays_on_the_server(browser, store, tmp_
                 "the invented quote is not flagged"
             assert page.locator("#charter-chat .charter-unverified-inline").count() >= 1
             screenshot(page, tmp_path / "llm.png")
+            # a follow-up sent while an answer still streams (a user who types fast) is answered after it, on
+            # the conversation that holds the earlier turn, never dropped (Gradio's default drops such a click)
+            page.fill("#charter-question textarea", "What does it say about cooperation?")
+            page.click("#charter-send")
+            page.wait_for_function("() => document.querySelectorAll('#charter-chat .bot-row').length === 2")
+            page.fill("#charter-question textarea", "And what about China?")
+            page.click("#charter-send")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('#charter-chat .charter-verdict')]"
+                ".filter(v => v.textContent.includes('citations valid')).length === 3", timeout=120_000)
+            chat = page.locator("#charter-chat").inner_text()
+            assert chat.index(QUESTION) < chat.index("about cooperation?") < chat.index("And what about China?")
+            answered = [r for r in stub.requests if "<source n=" in r.message_text("user")]  # not follow-up rewrites
+            assert len(answered) == 3, "a question was dropped or asked twice"
             page.get_by_role("tab", name="Settings").click()
             settings = page.locator("#charter-settings").inner_text()
             assert stub.base_url in settings and "stub-model-1" in settings and "set (never shown)" in settings
