@@ -112,9 +112,12 @@ class Store(Protocol):
         """Changes with every write (None where the store keeps none): persisted derived data checks it."""
 
     def query(self, query_vector: np.ndarray, k: int, filters: Filters | None = None, *,
-              within: Sequence[str] | None = None) -> list[tuple[StoredPassage, float]]:
+              within: Sequence[str] | None = None,
+              within_vectors: np.ndarray | None = None) -> list[tuple[StoredPassage, float]]:
         """The ``k`` nearest rows matching ``filters`` (or, when given, among the ids ``within``: a filter
-        the caller answered itself), with cosine similarity, best first."""
+        the caller answered itself), with cosine similarity, best first.  ``within_vectors``: the stored
+        vectors of ``within``, row for row, when the caller already holds them (they are then compared
+        directly instead of searched in the index)."""
 
     def ids_matching(self, filters: Filters | None) -> set[str]:
         """Ids of every row matching ``filters``: the same filter ``query`` applies."""

@@ -59,7 +59,7 @@ def nearest(store: Store, snapshot: StoreSnapshot, qvec: np.ndarray, n: int,
     """The ``n`` nearest passages the filters let through.  A filter most rows pass ("2018 or 2019") is met by
     asking the unfiltered index for proportionally more and keeping the rows it lets through (3 ms, where a
     list of half the store's ids costs ~100 ms); when that falls short, or the filter is narrow, the store is
-    asked within the ids it lets through."""
+    asked within the ids it lets through, with their vectors from the snapshot (``StoreSnapshot.nearest_among``)."""
     if not filters or filters.is_empty():
         return store.query(qvec, n)
     mask = snapshot.allowed(filters)
@@ -72,7 +72,7 @@ def nearest(store: Store, snapshot: StoreSnapshot, qvec: np.ndarray, n: int,
         kept = [(row, s) for row, s in hits if (p := snapshot.position.get(row.id)) is not None and mask[p]]
         if len(kept) >= n or len(hits) < ask:
             return kept[:n]
-    return store.query(qvec, n, within=[snapshot.ids[p] for p in np.flatnonzero(mask)])
+    return snapshot.nearest_among(qvec, np.flatnonzero(mask), n)
 
 
 def bm25_best(scores: np.ndarray, allowed: np.ndarray, n: int) -> list[int]:

@@ -387,9 +387,11 @@ def test_hybrid_search_asks_the_store_only_within_what_the_filters_let_through(f
     calls: list[tuple[Any, Any]] = []
     query = fx.store.query
 
-    def spy(qvec, k, filters=None, *, within=None):
+    def spy(qvec, k, filters=None, *, within=None, within_vectors=None):
         calls.append((filters, within))
-        return query(qvec, k, filters, within=within)
+        if within_vectors is not None:  # the snapshot's copy, row for row with the ids
+            assert np.allclose(within_vectors, np.stack([fx.store.vectors(within)[i] for i in within]), atol=1e-6)
+        return query(qvec, k, filters, within=within, within_vectors=within_vectors)
 
     monkeypatch.setattr(fx.store, "query", spy)
     result = fx.retriever.search(FILTER_QUESTION, k=10, filters=filters)

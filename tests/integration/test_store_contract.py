@@ -20,6 +20,7 @@ from assistant.index.base import Store
 from assistant.index.rows import record_embedding_text
 from assistant.index.store import ChromaStore
 from assistant.retrieval.facets import RowFacets
+from assistant.retrieval.snapshot import StoreSnapshot
 from core.model import CITATION_FIELDS, Filters, PassageRecord, Statement
 
 ALPHA, BETA, GAMMA = "Alpha Council", "Beta Agency (BA)", "Gamma Office"
@@ -220,10 +221,19 @@ def test_filters_answered_in_memory_and_queries_within_ids_agree_with_the_store(
     compared = store.query(qvec, k=100, within=within)
     monkeypatch.setattr(store_module, "COMPARE_UNDER", 0)
     by_ids = store.query(qvec, k=100, within=within)
-    for hits in (compared, by_ids):
+    # the snapshot's own copy of the vectors (row for row with its ids), handed to the store with the ids
+    snapshot = StoreSnapshot(store)
+    assert snapshot.vectors is not None and len(snapshot.vectors) == snapshot.size
+    if store.stamp is not None:  # persisted beside the store: the next process maps the same vectors
+        again = StoreSnapshot(store)
+        assert isinstance(again.vectors, np.memmap) and np.array_equal(again.vectors, snapshot.vectors)
+    from_snapshot = snapshot.nearest_among(qvec, np.flatnonzero(snapshot.allowed(filters)), 100)
+    for hits in (compared, by_ids, from_snapshot):
         assert [h.id for h, _ in hits] == [h.id for h, _ in by_where]
         assert [s for _, s in hits] == pytest.approx([s for _, s in by_where], abs=1e-4)
     assert store.query(qvec, k=100, within=[]) == []
+    with pytest.raises(ValueError, match="vectors"):
+        store.query(qvec, k=5, within=[r.id for r in rows], within_vectors=np.zeros((len(rows) + 1, len(qvec))))
 
 
 def test_no_filter_matches_everything(store):
