@@ -47,7 +47,7 @@ from core.text import fold_for_names
 
 SAMPLE_SIZE = 1000  # stored vectors per view to z-score against: enough for a mean and a spread
 DIRNAME = "retrieval-index"
-FORMAT = 3  # 2: facets.npy; 3: vectors.npy
+FORMAT = 4  # 2: facets.npy; 3: vectors.npy; 4: corpus_text.txt.words.npy
 COMPARE_IN_MEMORY = 40_000  # rows a query within ids compares from the snapshot's vectors (~15 ms at 384 dims)
 READ_BATCH = 5000  # vectors read from the store a call when the snapshot is built
 log = logging.getLogger("charter.snapshot")
@@ -133,6 +133,8 @@ def _load(folder: Path, stamp: str) -> Loaded | None:
             return None
         lexical = LexicalIndex.load(folder / "bm25", len(meta["ids"]))
         corpus_text = CorpusText.open(folder / "corpus_text.txt")
+        if not corpus_text.has_words:
+            raise ValueError("the corpus text's words are missing")
         facets = RowFacets.load(folder / "facets.npy", meta["facets"])
         if len(facets.codes) != len(meta["ids"]):
             raise ValueError("facets and ids differ in length")
@@ -176,7 +178,7 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> Loaded:
     passages = [row.passage() for row in rows]
     catalog = Catalog.from_passages(passages, store.embedder.model_id)
     names = list(catalog.authors) + list(catalog.documents)
-    corpus_text = "\n".join([_fold(n) for n in names] + folded)
+    corpus_text = CorpusText.from_str("\n".join([_fold(n) for n in names] + folded))
     meta: dict[str, Any] = {
         "format": FORMAT, "stamp": stamp, "ids": [r.id for r in rows], "catalog": catalog.to_dict(),
         # author and document together: "OECD Recommendation" names the OECD's Recommendation
@@ -192,7 +194,7 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> Loaded:
     if folder is not None and stamp:
         _save(folder, meta, lexical, corpus_text, facets, vectors,
               {**{k: " ".join(v) for k, v in cache.items()}, **{k: " ".join(v) for k, v in fresh.items()}}, keys)
-    return meta, lexical, CorpusText.from_str(corpus_text), facets, vectors
+    return meta, lexical, corpus_text, facets, vectors
 
 
 def _read_vectors(store: Store, ids: list[str]) -> np.ndarray | None:
@@ -209,7 +211,7 @@ def _read_vectors(store: Store, ids: list[str]) -> np.ndarray | None:
     return np.concatenate(parts) if parts else None
 
 
-def _save(folder: Path, meta: dict[str, Any], lexical: LexicalIndex, corpus_text: str, facets: RowFacets,
+def _save(folder: Path, meta: dict[str, Any], lexical: LexicalIndex, corpus_text: CorpusText, facets: RowFacets,
           vectors: np.ndarray | None, tokens: dict[str, str], keep: list[str]) -> None:
     """Write into a fresh folder and swap it in (meta.json, which carries the stamp, is what makes it valid)."""
     tmp = folder.with_name(f".{DIRNAME}.{os.getpid()}.tmp")
@@ -217,7 +219,7 @@ def _save(folder: Path, meta: dict[str, Any], lexical: LexicalIndex, corpus_text
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         lexical.save(tmp / "bm25")
-        (tmp / "corpus_text.txt").write_text(corpus_text, encoding="utf-8")
+        corpus_text.save(tmp / "corpus_text.txt")
         facets.save(tmp / "facets.npy")
         if vectors is not None:
             np.save(tmp / "vectors.npy", vectors)

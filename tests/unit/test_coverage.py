@@ -160,14 +160,34 @@ def test_whole_phrase_search_agrees_with_the_word_boundary_regex(phrase, text):
     assert _has_phrase(phrase, text) == (re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None)
 
 
-@given(phrase=st.text(alphabet="ab _-é1中😀\u0301", min_size=1, max_size=3),
-       text=st.text(alphabet="ab _-é1中😀\u0301", max_size=14))
+@given(phrase=st.text(alphabet="abZ _-é1中😀\u0301", min_size=1, max_size=4),
+       text=st.text(alphabet="abZ _-é1中😀\u0301", max_size=14))
 def test_the_corpus_text_as_utf8_bytes_finds_what_the_string_finds(phrase, text):
-    """The snapshot keeps the corpus text as UTF-8 bytes (``corpus_text.py``): byte search and the neighbouring
-    characters' decoding must give the regex's answer, for 1- to 4-byte characters."""
+    """The snapshot keeps the corpus text as UTF-8 bytes (``corpus_text.py``): byte search, the neighbouring
+    characters' decoding and the word list that rules phrases out before a scan must give the regex's answer,
+    for 1- to 4-byte characters."""
     corpus = CorpusText.from_str(text)
     assert (phrase in corpus) == (phrase in text)
     assert corpus.has_phrase(phrase) == (re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None)
+
+
+class _NoScan(bytes):
+    def find(self, *args):  # type: ignore[override]
+        raise AssertionError("scanned the whole text")
+
+
+def test_a_phrase_with_a_word_the_corpus_lacks_is_ruled_out_without_a_scan():
+    text = "the oecd recommendation on ai\nsb 1047 (draft)\n人工智能法"
+    corpus = CorpusText.from_str(text)
+    corpus._data = _NoScan(text.encode("utf-8"))  # any scan now fails the test
+    assert not corpus.has_phrase("bletchley declaration") and not corpus.has_phrase("sb 1048")
+    assert " bletchley " not in corpus and "recommendation of ai" not in corpus  # "of": a whole word, absent
+    assert not corpus.has_phrase("commendation")  # a whole word the corpus lacks, though it holds the letters
+    for needs_a_scan in ("oecd recommendation", "人工智能法"):
+        with pytest.raises(AssertionError, match="scanned"):
+            corpus.has_phrase(needs_a_scan)
+    with pytest.raises(AssertionError, match="scanned"):
+        assert "commendation" in corpus  # a part of a word: only a scan can tell
 
 
 def test_the_corpus_text_is_read_from_its_file_memory_mapped(tmp_path):
@@ -176,5 +196,10 @@ def test_the_corpus_text_is_read_from_its_file_memory_mapped(tmp_path):
     corpus = CorpusText.open(path)
     assert corpus.has_phrase("人工智能法") and corpus.has_phrase("sb 1047") and "recommend" in corpus
     assert not corpus.has_phrase("recommend") and not corpus.has_phrase("1047x")
+    assert not corpus.has_words  # written by hand: no word list, every phrase scanned
+    saved = tmp_path / "saved.txt"
+    CorpusText.from_str(path.read_text(encoding="utf-8")).save(saved)
+    again = CorpusText.open(saved)
+    assert again.has_words and again.has_phrase("sb 1047") and not again.has_phrase("sb 1048")
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     assert not CorpusText.open(tmp_path / "empty.txt").has_phrase("a")
