@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from assistant.index.base import Store
 from assistant.retrieval.catalog import YEAR_ABSENCE, Mentions
 from assistant.retrieval.coverage import missing_titles, unknown_bodies
-from assistant.retrieval.fusion import similarities
 from assistant.retrieval.query import QueryVectors
 from assistant.retrieval.signals import Signals, background_z
 from assistant.retrieval.snapshot import StoreSnapshot
@@ -76,14 +75,14 @@ def measure(store: Store, snapshot: StoreSnapshot, query: str, vectors: QueryVec
     """The signals over the candidates ``ids`` (for the dense and BM25 methods; hybrid gets them from fusion).
     Without ``lexical`` the BM25 signal is left at zero, so the dense baseline never runs BM25."""
     qvec = vectors.dense
-    dense = similarities(store, qvec, ids, second=False)
+    dense = snapshot.similarities(qvec, ids, second=False)
     best_dense = float(dense.max()) if dense.size else None
     dense_z = background_z(best_dense, snapshot.sample @ qvec) if best_dense is not None and snapshot.sample.size \
         else 0.0
     best_second, second_z = None, 0.0
     q2 = vectors.second
     if q2 is not None and store.has_second_view:
-        others = similarities(store, q2, ids, second=True)
+        others = snapshot.similarities(q2, ids, second=True)
         if others.size:
             best_second = float(others.max())
             if snapshot.second_sample is not None and snapshot.second_sample.size:
@@ -95,16 +94,6 @@ def measure(store: Store, snapshot: StoreSnapshot, query: str, vectors: QueryVec
         bm25_z = background_z(float(bm25[held].max()), bm25) if held and bm25.size else 0.0
     mentions = mentions if mentions is not None else snapshot.catalog.mentions(query)
     return Signals(best_dense, best_second, dense_z, second_z, bm25_z, float(mentions.specific()))
-
-
-def best_similarities(store: Store, vectors: QueryVectors, ids: list[str]) -> tuple[float | None, float | None]:
-    """Best cosine among ``ids`` in each view (None where a view is absent)."""
-    dense = similarities(store, vectors.dense, ids, second=False)
-    best_second = None
-    if vectors.second is not None and store.has_second_view:
-        others = similarities(store, vectors.second, ids, second=True)
-        best_second = float(others.max()) if others.size else None
-    return (float(dense.max()) if dense.size else None), best_second
 
 
 def close_enough(best_dense: float | None, best_second: float | None, floors: Floors,

@@ -42,27 +42,20 @@ def zscore(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return (values - reference.mean()) / (reference.std() + 1e-9)
 
 
-def similarities(store: Store, qvec: np.ndarray, ids: list[str], *, second: bool) -> np.ndarray:
-    """Cosine of each stored vector with ``qvec`` (0 for a passage without one in that view)."""
-    vectors = store.vectors(ids, second=second)
-    dim = qvec.shape[0]
-    return np.array([float(vectors[i] @ qvec) if i in vectors and vectors[i].shape[0] == dim else 0.0 for i in ids])
-
-
 def fuse(store: Store, snapshot: StoreSnapshot, query: str, vectors: QueryVectors, pool: CandidatePool,
          years: set[int], mentions: Mentions, weights: FusionWeights) -> Fused:
     """``vectors``: the question in each view, embedded once by the retriever."""
     qvec = vectors.dense
     ids = list(pool.rows)
     passages = [pool.rows[pid].passage() for pid in ids]
-    dense = similarities(store, qvec, ids, second=False)
+    dense = snapshot.similarities(qvec, ids, second=False)
     background = snapshot.sample @ qvec if snapshot.sample.size else dense
     fused = mix_sentences(snapshot.sentences, qvec, pool.rows, zscore(dense, background), weights.sentence)
     second = None
     second_z = 0.0
     if vectors.second is not None and snapshot.second_sample is not None and snapshot.second_sample.size:
         q2 = vectors.second
-        second = similarities(store, q2, ids, second=True)
+        second = snapshot.similarities(q2, ids, second=True)
         second_background = snapshot.second_sample @ q2
         fused += weights.second * zscore(second, second_background)
         second_z = background_z(float(second.max()), second_background) if second.size else 0.0

@@ -4,10 +4,12 @@ The BM25 index, the catalog of names, the folded names and texts the coverage
 check looks titles up in, and a sample of stored vectors that each query's
 similarities are z-scored against, and each row's author, document, year and
 language (``facets.py``), so that a filter is answered in memory and the store
-is asked only for the nearest rows among the ids it lets through, and the main
-view's vectors row for row (``vectors.npy``, memory-mapped), so that the nearest
-rows among a few thousand ids are a matrix product rather than an index walk
-(Chroma's search within an id list costs 30-70 ms at 150k passages).
+is asked only for the nearest rows among the ids it lets through, and each
+view's vectors row for row (``vectors.npy``, ``second_vectors.npy``, read by
+row, ``row_matrix.py``): the nearest rows among a few thousand ids are a matrix product
+rather than an index walk (Chroma's search within an id list costs 30-70 ms at
+150k passages), and the candidates' second-view similarities are read without
+Chroma loading the second collection's whole index (+367 MiB at 150k).
 
 Why persisted: rebuilding all of this means reading every stored row and
 tokenizing it with jieba, which grows with the corpus (seconds at 1.5k
@@ -41,14 +43,17 @@ from assistant.retrieval.corpus_text import CorpusText
 from assistant.retrieval.facets import RowFacets
 from assistant.retrieval.lexical import LexicalIndex, tokenize
 from assistant.retrieval.names import NameVectors
+from assistant.retrieval.row_matrix import RowMatrix
 from assistant.retrieval.sentences import SentenceVectors
 from core.model import Filters
 from core.text import fold_for_names
 
 SAMPLE_SIZE = 1000  # stored vectors per view to z-score against: enough for a mean and a spread
 DIRNAME = "retrieval-index"
-FORMAT = 4  # 2: facets.npy; 3: vectors.npy; 4: corpus_text.txt.words.npy
-COMPARE_IN_MEMORY = 40_000  # rows a query within ids compares from the snapshot's vectors (~15 ms at 384 dims)
+FORMAT = 5  # 2: facets.npy; 3: vectors.npy; 4: corpus_text.txt.words.npy; 5: second_vectors.npy
+# rows a query within ids compares from the snapshot's vectors: reading a row costs ~3.5 us (2,000 rows 7 ms,
+# 20,000 rows 59 ms), Chroma's search within a list of ids 22-70 ms at 150k passages whatever its length
+COMPARE_IN_MEMORY = 8_000
 READ_BATCH = 5000  # vectors read from the store a call when the snapshot is built
 log = logging.getLogger("charter.snapshot")
 
@@ -72,7 +77,8 @@ class StoreSnapshot:
         loaded = _load(folder, stamp) if folder is not None and stamp else None
         if loaded is None:
             loaded = _build(store, folder, stamp)
-        meta, self.lexical, self.corpus_text, self.facets, self.vectors = loaded
+        meta, self.lexical, self.corpus_text, self.facets, views = loaded
+        self.vectors, self.second_vectors = views
         self.ids: list[str] = meta["ids"]
         self.position = {pid: i for i, pid in enumerate(self.ids)}
         self.catalog = Catalog.from_dict(meta["catalog"])
@@ -81,9 +87,9 @@ class StoreSnapshot:
         # z-score references: a seeded random sample across the whole store, not its first rows
         rng = random.Random(len(self.ids))
         sample_ids = rng.sample(self.ids, min(SAMPLE_SIZE, len(self.ids)))
-        self.sample = _stack(store.vectors(sample_ids), sample_ids)
-        self.second_sample = _stack(store.vectors(sample_ids, second=True), sample_ids) \
-            if store.has_second_view else None
+        sample_rows = [self.position[i] for i in sample_ids]
+        self.sample = self._stack(sample_ids, sample_rows, second=False)
+        self.second_sample = self._stack(sample_ids, sample_rows, second=True) if store.has_second_view else None
 
     @property
     def size(self) -> int:
@@ -100,12 +106,41 @@ class StoreSnapshot:
 
     def nearest_among(self, qvec: np.ndarray, positions: np.ndarray, n: int) -> list[tuple[StoredPassage, float]]:
         """The store's ``query`` within the rows at ``positions``, handing it their vectors when the snapshot
-        holds them (memory-mapped: only these rows are read) and they are not a large share of the store
-        (a copy of 40,000 rows is 60 MiB; more is left to the index)."""
+        holds them (only these rows are read) and they are few enough to read faster than the index searches
+        (``COMPARE_IN_MEMORY``)."""
         ids = [self.ids[p] for p in positions]
         small = len(positions) <= COMPARE_IN_MEMORY
-        within_vectors = np.asarray(self.vectors[positions]) if self.vectors is not None and small else None
+        within_vectors = self.vectors.rows(positions) if self.vectors is not None and small else None
         return self.store.query(qvec, n, within=ids, within_vectors=within_vectors)
+
+    def similarities(self, qvec: np.ndarray, ids: list[str], *, second: bool) -> np.ndarray:
+        """Cosine of each passage's stored vector in that view with ``qvec`` (0 for a passage without one):
+        from the snapshot's vectors, the store asked only for passages the snapshot does not hold."""
+        matrix = self.second_vectors if second else self.vectors
+        dim = qvec.shape[0]
+        out = np.zeros(len(ids))
+        if matrix is not None and matrix.shape[1] == dim:
+            at = [(j, self.position[i]) for j, i in enumerate(ids) if i in self.position]
+            if at:
+                rows = np.fromiter((p for _, p in at), dtype=np.int64, count=len(at))
+                out[[j for j, _ in at]] = matrix.rows(rows) @ qvec
+            rest = [(j, i) for j, i in enumerate(ids) if i not in self.position]
+        else:
+            rest = list(enumerate(ids))
+        if rest:
+            found = self.store.vectors([i for _, i in rest], second=second)
+            for j, i in rest:
+                if i in found and found[i].shape[0] == dim:
+                    out[j] = float(found[i] @ qvec)
+        return out
+
+    def _stack(self, ids: list[str], positions: list[int], *, second: bool) -> np.ndarray:
+        """The vectors of ``ids`` (at ``positions``) in one view, as a matrix (the rows that have one)."""
+        matrix = self.second_vectors if second else self.vectors
+        if matrix is not None:
+            got = matrix.rows(positions).astype(np.float32)
+            return got[np.any(got != 0, axis=1)] if second else got
+        return _stack(self.store.vectors(ids, second=second), ids)
 
     def allowed(self, filters: Filters | None) -> np.ndarray:
         """Which rows ``filters`` let through (all when there are none), as a mask over positions: the rows
@@ -123,7 +158,8 @@ def _folder(store: Store) -> Path | None:
     return path / DIRNAME if store.stamp is not None and path.is_dir() else None
 
 
-Loaded = tuple[dict[str, Any], LexicalIndex, CorpusText, RowFacets, np.ndarray | None]
+Views = tuple[RowMatrix | None, RowMatrix | None]  # each view's vectors, row for row with the ids
+Loaded = tuple[dict[str, Any], LexicalIndex, CorpusText, RowFacets, Views]
 
 
 def _load(folder: Path, stamp: str) -> Loaded | None:
@@ -138,10 +174,11 @@ def _load(folder: Path, stamp: str) -> Loaded | None:
         facets = RowFacets.load(folder / "facets.npy", meta["facets"])
         if len(facets.codes) != len(meta["ids"]):
             raise ValueError("facets and ids differ in length")
-        vectors = np.load(folder / "vectors.npy", mmap_mode="r") if meta.get("vectors") else None
-        if vectors is not None and len(vectors) != len(meta["ids"]):
+        views = tuple(RowMatrix(folder / name) if meta.get(key) else None
+                      for key, name in (("vectors", "vectors.npy"), ("second_vectors", "second_vectors.npy")))
+        if any(v is not None and len(v) != len(meta["ids"]) for v in views):
             raise ValueError("vectors and ids differ in length")
-        return meta, lexical, corpus_text, facets, vectors
+        return meta, lexical, corpus_text, facets, (views[0], views[1])
     except (OSError, ValueError, KeyError) as err:
         log.info("retrieval index at %s not usable (%s): rebuilding", folder, err)
         return None
@@ -189,30 +226,46 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> Loaded:
                          for p in passages if p.document}),
         "facets": facets.names,
     }
-    vectors = _read_vectors(store, meta["ids"])
-    meta["vectors"] = vectors is not None
+    arrays = (_read_vectors(store, meta["ids"], second=False),
+              _read_vectors(store, meta["ids"], second=True) if store.has_second_view else None)
+    meta["vectors"], meta["second_vectors"] = (a is not None for a in arrays)
     if folder is not None and stamp:
-        _save(folder, meta, lexical, corpus_text, facets, vectors,
+        _save(folder, meta, lexical, corpus_text, facets, arrays,
               {**{k: " ".join(v) for k, v in cache.items()}, **{k: " ".join(v) for k, v in fresh.items()}}, keys)
-    return meta, lexical, corpus_text, facets, vectors
+    main, second = (RowMatrix(array=a) if a is not None else None for a in arrays)
+    return meta, lexical, corpus_text, facets, (main, second)
 
 
-def _read_vectors(store: Store, ids: list[str]) -> np.ndarray | None:
-    """The main view's stored vectors, row for row with ``ids`` (None if any is missing: queries then
-    go to the store's index, as without a snapshot)."""
+def _read_vectors(store: Store, ids: list[str], *, second: bool) -> np.ndarray | None:
+    """One view's stored vectors, row for row with ``ids``.  The main view has one for every row (None if
+    any is missing: queries then go to the store's index, as without a snapshot); a second-view row without
+    one is zeros, which scores 0 as ``similarities`` gives such a passage."""
     parts: list[np.ndarray] = []
+    unseen = 0  # rows read before the view's first vector told its dimension
+    dim = 0
     for start in range(0, len(ids), READ_BATCH):
         batch = ids[start:start + READ_BATCH]
-        found = store.vectors(batch)
-        if len(found) != len(batch):
+        found = store.vectors(batch, second=second)
+        if len(found) != len(batch) and not second:
             log.info("%d stored rows without a vector: the snapshot keeps no vectors", len(batch) - len(found))
             return None
-        parts.append(np.stack([found[i] for i in batch]).astype(np.float32))
-    return np.concatenate(parts) if parts else None
+        dim = dim or next((len(v) for v in found.values()), 0)
+        if not dim:
+            unseen += len(batch)
+            continue
+        part = np.zeros((len(batch), dim), dtype=np.float32)
+        for j, pid in enumerate(batch):
+            vec = found.get(pid)
+            if vec is not None and len(vec) == dim:
+                part[j] = vec
+        parts.append(part)
+    if not dim:
+        return None
+    return np.concatenate([np.zeros((unseen, dim), dtype=np.float32), *parts])
 
 
 def _save(folder: Path, meta: dict[str, Any], lexical: LexicalIndex, corpus_text: CorpusText, facets: RowFacets,
-          vectors: np.ndarray | None, tokens: dict[str, str], keep: list[str]) -> None:
+          arrays: tuple[np.ndarray | None, np.ndarray | None], tokens: dict[str, str], keep: list[str]) -> None:
     """Write into a fresh folder and swap it in (meta.json, which carries the stamp, is what makes it valid)."""
     tmp = folder.with_name(f".{DIRNAME}.{os.getpid()}.tmp")
     try:
@@ -221,8 +274,9 @@ def _save(folder: Path, meta: dict[str, Any], lexical: LexicalIndex, corpus_text
         lexical.save(tmp / "bm25")
         corpus_text.save(tmp / "corpus_text.txt")
         facets.save(tmp / "facets.npy")
-        if vectors is not None:
-            np.save(tmp / "vectors.npy", vectors)
+        for matrix, name in zip(arrays, ("vectors.npy", "second_vectors.npy")):
+            if matrix is not None:
+                np.save(tmp / name, matrix)
         kept = {k: tokens[k] for k in keep if k in tokens}
         (tmp / "tokens.json").write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")

@@ -224,9 +224,13 @@ def test_filters_answered_in_memory_and_queries_within_ids_agree_with_the_store(
     # the snapshot's own copy of the vectors (row for row with its ids), handed to the store with the ids
     snapshot = StoreSnapshot(store)
     assert snapshot.vectors is not None and len(snapshot.vectors) == snapshot.size
-    if store.stamp is not None:  # persisted beside the store: the next process maps the same vectors
+    if store.stamp is not None:  # persisted beside the store: the next process reads the same vectors
         again = StoreSnapshot(store)
-        assert isinstance(again.vectors, np.memmap) and np.array_equal(again.vectors, snapshot.vectors)
+        every = np.arange(snapshot.size)
+        for view in ("vectors", "second_vectors"):
+            built, loaded = getattr(snapshot, view), getattr(again, view)
+            assert loaded is not None and built is not None and loaded.shape == built.shape
+            assert np.array_equal(loaded.rows(every[::-1]), built.rows(every[::-1]))
     from_snapshot = snapshot.nearest_among(qvec, np.flatnonzero(snapshot.allowed(filters)), 100)
     for hits in (compared, by_ids, from_snapshot):
         assert [h.id for h, _ in hits] == [h.id for h, _ in by_where]
@@ -253,6 +257,24 @@ def test_query_ranks_by_cosine_similarity(store):
     assert scores == sorted(scores, reverse=True) and len(scores) == len(RECORDS)
     vectors = store.vectors([h.id for h, _ in hits])
     assert [s for _, s in hits] == pytest.approx([float(vectors[h.id] @ qvec) for h, _ in hits], abs=1e-4)
+
+
+def test_the_snapshot_scores_each_view_as_the_stored_vectors_do(store):
+    """The retrieval snapshot keeps each view's vectors row for row (memory-mapped when persisted) so that
+    scoring candidates never loads the second collection's index: its scores must be the stored vectors'
+    own, a row without a second-view vector (a store built before that view) scoring 0 as before, and an id
+    the snapshot does not hold read from the store."""
+    gone = RECORDS[0].id
+    store.second_collection.delete(ids=[gone])
+    snapshot = StoreSnapshot(store)
+    ids = [r.id for r in RECORDS] + ["nobody:0"]
+    for second, model in ((False, store.embedder), (True, store.second)):
+        q = model.embed_array(["the safety of AI systems"], is_query=True)[0]
+        stored = store.vectors(ids, second=second)
+        assert (gone in stored) is not second
+        expected = [float(stored[i] @ q) if i in stored else 0.0 for i in ids]
+        assert list(snapshot.similarities(q, ids, second=second)) == pytest.approx(expected, abs=1e-5)
+    assert snapshot.second_sample is not None and len(snapshot.second_sample) == len(RECORDS) - 1
 
 
 def test_vectors_round_trip_in_both_views(store):
