@@ -226,10 +226,14 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> Loaded:
                          for p in passages if p.document}),
         "facets": facets.names,
     }
-    arrays = (_read_vectors(store, meta["ids"], second=False),
-              _read_vectors(store, meta["ids"], second=True) if store.has_second_view else None)
+    # vectors only where they are persisted: a server's client would hold every vector in memory (537 MB
+    # at 150k passages) that the server already holds, and read them all over HTTP in each process
+    persisted = folder is not None and bool(stamp)
+    arrays = (_read_vectors(store, meta["ids"], second=False) if persisted else None,
+              _read_vectors(store, meta["ids"], second=True) if persisted and store.has_second_view else None)
     meta["vectors"], meta["second_vectors"] = (a is not None for a in arrays)
-    if folder is not None and stamp:
+    if persisted:
+        assert folder is not None
         _save(folder, meta, lexical, corpus_text, facets, arrays,
               {**{k: " ".join(v) for k, v in cache.items()}, **{k: " ".join(v) for k, v in fresh.items()}}, keys)
     main, second = (RowMatrix(array=a) if a is not None else None for a in arrays)
