@@ -783,8 +783,8 @@ class ChromaStore:
         ``filters`` are then not sent.  A metadata ``where`` costs Chroma ~100 ms at 150,000 passages, a
         list of ids ~20-50 ms, and a few hundred ids are compared here directly (Chroma's search within a
         small id list walks most of its graph: ~300 ms for 100 ids at 150,000 passages; 30-70 ms for 1,000-2,000).
-        With ``within_vectors`` (the retrieval snapshot's copy) any number of ids is compared directly: 2,000
-        rows take well under a millisecond."""
+        With ``within_vectors`` (the retrieval snapshot's copy) any number of ids is compared directly: the
+        comparison of 2,000 rows takes under a millisecond."""
         if within is not None and not within:
             return []
         if within is not None and (within_vectors is not None or len(within) <= COMPARE_UNDER):

@@ -232,8 +232,7 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> Loaded:
     arrays = (_read_vectors(store, meta["ids"], second=False) if persisted else None,
               _read_vectors(store, meta["ids"], second=True) if persisted and store.has_second_view else None)
     meta["vectors"], meta["second_vectors"] = (a is not None for a in arrays)
-    if persisted:
-        assert folder is not None
+    if persisted and folder is not None:
         _save(folder, meta, lexical, corpus_text, facets, arrays,
               {**{k: " ".join(v) for k, v in cache.items()}, **{k: " ".join(v) for k, v in fresh.items()}}, keys)
     main, second = (RowMatrix(array=a) if a is not None else None for a in arrays)
