@@ -37,6 +37,9 @@ class RowMatrix:
             raise ValueError(f"{path}: not a 2-D C-ordered matrix")
         self.shape, self.dtype = (int(shape[0]), int(shape[1])), np.dtype(dtype)
         self._row_bytes = self.shape[1] * self.dtype.itemsize
+        if not hasattr(os, "pread"):  # Windows: a memory map, with the resident-memory cost told above
+            self._array = np.load(path, mmap_mode="r")
+            return
         self._fd = os.open(path, os.O_RDONLY)
 
     def __len__(self) -> int:

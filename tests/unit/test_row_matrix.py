@@ -42,3 +42,11 @@ def test_a_version_2_header_and_a_non_matrix_file(tmp_path):
     np.save(tmp_path / "flat.npy", np.zeros(4, dtype=np.float32))
     with pytest.raises(ValueError, match="2-D"):
         RowMatrix(tmp_path / "flat.npy")
+
+
+def test_without_pread_the_file_is_read_through_a_memory_map(tmp_path, monkeypatch):
+    path = tmp_path / "m.npy"
+    np.save(path, MATRIX)
+    monkeypatch.delattr("os.pread")
+    matrix = RowMatrix(path)
+    assert np.array_equal(matrix.rows([3, 1, 3]), MATRIX[[3, 1, 3]]) and matrix.shape == (7, 3)
