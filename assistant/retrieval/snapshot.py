@@ -88,8 +88,8 @@ class StoreSnapshot:
         rng = random.Random(len(self.ids))
         sample_ids = rng.sample(self.ids, min(SAMPLE_SIZE, len(self.ids)))
         sample_rows = [self.position[i] for i in sample_ids]
-        self.sample = self._stack(sample_ids, sample_rows, second=False)
-        self.second_sample = self._stack(sample_ids, sample_rows, second=True) if store.has_second_view else None
+        self.sample = self._view_matrix(sample_ids, sample_rows, second=False)
+        self.second_sample = self._view_matrix(sample_ids, sample_rows, second=True) if store.has_second_view else None
 
     @property
     def size(self) -> int:
@@ -134,7 +134,7 @@ class StoreSnapshot:
                     out[j] = float(found[i] @ qvec)
         return out
 
-    def _stack(self, ids: list[str], positions: list[int], *, second: bool) -> np.ndarray:
+    def _view_matrix(self, ids: list[str], positions: list[int], *, second: bool) -> np.ndarray:
         """The vectors of ``ids`` (at ``positions``) in one view, as a matrix (the rows that have one)."""
         matrix = self.second_vectors if second else self.vectors
         if matrix is not None:
