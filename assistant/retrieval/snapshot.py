@@ -171,6 +171,8 @@ def _load(folder: Path, stamp: str) -> Loaded | None:
         corpus_text = CorpusText.open(folder / "corpus_text.txt")
         if not corpus_text.has_words:
             raise ValueError("the corpus text's words are missing")
+        if not corpus_text.has_pairs:  # saved before pairs were kept: collected once, not a whole rebuild
+            corpus_text.add_pairs(folder / "corpus_text.txt")
         facets = RowFacets.load(folder / "facets.npy", meta["facets"])
         if len(facets.codes) != len(meta["ids"]):
             raise ValueError("facets and ids differ in length")

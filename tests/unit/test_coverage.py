@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from assistant.retrieval.corpus_text import CorpusText
@@ -160,12 +160,19 @@ def test_whole_phrase_search_agrees_with_the_word_boundary_regex(phrase, text):
     assert _has_phrase(phrase, text) == (re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None)
 
 
-@given(phrase=st.text(alphabet="abZ _-é1中😀\u0301", min_size=1, max_size=4),
-       text=st.text(alphabet="abZ _-é1中😀\u0301", max_size=14))
+_UTF8 = "abZ _-é1中文あ😀\u0301\n"  # 1- to 4-byte characters; 中文: CJK pairs, あ: 3 bytes but not CJK
+
+
+@settings(max_examples=400)
+@given(phrase=st.text(alphabet=_UTF8, min_size=1, max_size=6), text=st.text(alphabet=_UTF8, max_size=24))
+@example(phrase="a b-", text="Za b-")  # the phrase's first run is part of a longer run of the text
+@example(phrase="-a b", text="-a bZ")  # and its last
+@example(phrase="あ中", text="_あ中文")  # a 3-byte character that is not CJK, beside one that is
+@example(phrase="a b", text="a  b a-b")  # two spaces, or another separator: not a pair
 def test_the_corpus_text_as_utf8_bytes_finds_what_the_string_finds(phrase, text):
     """The snapshot keeps the corpus text as UTF-8 bytes (``corpus_text.py``): byte search, the neighbouring
-    characters' decoding and the word list that rules phrases out before a scan must give the regex's answer,
-    for 1- to 4-byte characters."""
+    characters' decoding, and the word and pair lists that rule phrases out before a scan must give the regex's
+    answer, for 1- to 4-byte characters."""
     corpus = CorpusText.from_str(text)
     assert (phrase in corpus) == (phrase in text)
     assert corpus.has_phrase(phrase) == (re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None)
@@ -183,6 +190,9 @@ def test_a_phrase_with_a_word_the_corpus_lacks_is_ruled_out_without_a_scan():
     assert not corpus.has_phrase("bletchley declaration") and not corpus.has_phrase("sb 1048")
     assert " bletchley " not in corpus and "recommendation of ai" not in corpus  # "of": a whole word, absent
     assert not corpus.has_phrase("commendation")  # a whole word the corpus lacks, though it holds the letters
+    # every word is in the corpus, but not side by side: "recommendation on" is, "ai recommendation" is not
+    assert not corpus.has_phrase("ai recommendation") and " on ai recommendation " not in corpus
+    assert "人工智能伦理" not in corpus and not corpus.has_phrase("智能人工")  # 能伦, 能人: pairs the corpus lacks
     for needs_a_scan in ("oecd recommendation", "人工智能法"):
         with pytest.raises(AssertionError, match="scanned"):
             corpus.has_phrase(needs_a_scan)
