@@ -50,3 +50,27 @@ def test_without_pread_the_file_is_read_through_a_memory_map(tmp_path, monkeypat
     monkeypatch.delattr("os.pread")
     matrix = RowMatrix(path)
     assert np.array_equal(matrix.rows([3, 1, 3]), MATRIX[[3, 1, 3]]) and matrix.shape == (7, 3)
+
+
+
+@pytest.fixture(params=["preadv", "pread"])
+def reads(request, monkeypatch):
+    """Each test below runs with ``os.preadv`` and, as on macOS before 11, without it (``os.pread`` only)."""
+    if request.param == "pread":
+        monkeypatch.delattr("os.preadv", raising=False)
+    return request.param
+
+
+def test_rows_in_any_order_with_either_read(saved, reads):
+    for positions in ([], [4], [0, 1, 2], [6, 5, 4], [2, 2, 3, 0], [1, 3, 5, 6], list(range(7))[::-1] * 2):
+        assert np.array_equal(saved.rows(positions), MATRIX[np.asarray(positions, dtype=np.int64)])
+
+
+def test_a_truncated_file_is_an_error_not_zeros(tmp_path, reads):
+    path = tmp_path / "m.npy"
+    np.save(path, MATRIX)
+    matrix = RowMatrix(path)
+    with path.open("r+b") as handle:
+        handle.truncate(path.stat().st_size - 2 * MATRIX.shape[1] * 4)
+    with pytest.raises(OSError, match="short read"):
+        matrix.rows([6])
