@@ -30,6 +30,9 @@ class RowFacets:
 
     def __init__(self, codes: np.ndarray, names: Mapping[str, list[str]]):
         self.codes = codes
+        # each field's codes contiguous in memory (4 bytes a row each): a column of the row-major codes is read
+        # with a stride, which made a comparison over 150,000 rows ~0.3 ms instead of ~0.05
+        self._columns = {f: np.ascontiguousarray(codes[:, i]) for i, f in enumerate(_FIELDS)}
         self.names = {f: list(names.get(f, [])) for f in ("author", "document", "lang")}
         self._index = {f: {n: i for i, n in enumerate(v)} for f, v in self.names.items()}
 
@@ -67,18 +70,29 @@ class RowFacets:
             return mask
         for f, wanted in (("author", filters.authors), ("document", filters.documents)):
             if wanted:
-                mask &= np.isin(self.codes[:, _FIELDS.index(f)], self._codes(f, wanted))
-        years = self.codes[:, _FIELDS.index("year")]
+                mask &= _any_of(self._columns[f], self._codes(f, wanted))
+        years = self._columns["year"]
         if filters.years:
-            mask &= np.isin(years, [int(y) for y in filters.years])
+            mask &= _any_of(years, [int(y) for y in filters.years])
         if filters.since is not None:
             mask &= (years != NONE) & (years >= int(filters.since))
         if filters.until is not None:
             mask &= (years != NONE) & (years <= int(filters.until))
         if filters.lang:
-            mask &= self.codes[:, _FIELDS.index("lang")] == self._index["lang"].get(filters.lang, -2)
+            mask &= self._columns["lang"] == self._index["lang"].get(filters.lang, -2)
         return mask
 
     def _codes(self, field: str, wanted: Iterable[str]) -> list[int]:
         index = self._index[field]
         return [index[n] for n in wanted if n in index] or [-2]  # -2: no row has it
+
+
+def _any_of(column: np.ndarray, values: list[int]) -> np.ndarray:
+    """``np.isin(column, values)``; for the few values a question names, one comparison each (isin sorts: ~1 ms
+    a filter at 150,000 rows, where three comparisons take ~0.1 ms)."""
+    if len(values) > 8:
+        return np.isin(column, values)
+    out = np.zeros(len(column), dtype=bool)
+    for value in values:
+        out |= column == value
+    return out
