@@ -75,13 +75,16 @@ def place_mentions(text: str) -> set[str]:
     import re
 
     found: set[str] = set()
+    low = text.lower()
     for canonical, others in PLACES.items():
         for name in (canonical, *others):
             if has_cjk(name):
                 if name in text:
                     found.add(canonical)
                     break
-            elif re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", text, flags=0 if name.isupper() else re.IGNORECASE):
+            # the substring test first: most places are absent, and it spares their regex (~1.7 ms a question)
+            elif (name in text if name.isupper() else name.lower() in low) and re.search(
+                    rf"(?<![\w.]){re.escape(name)}(?![\w])", text, flags=0 if name.isupper() else re.IGNORECASE):
                 found.add(canonical)
                 break
     return found

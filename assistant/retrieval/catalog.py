@@ -326,8 +326,7 @@ def _names_match(
     low = name.casefold()
     for place in places:
         for spelling in place_name_spellings(place):
-            if not has_cjk(spelling) and re.search(
-                rf"(?<![\w]){re.escape(spelling.casefold())}(?![\w])", low
-            ):
+            folded = spelling.casefold()
+            if not has_cjk(spelling) and folded in low and re.search(rf"(?<![\w]){re.escape(folded)}(?![\w])", low):
                 return "place"
     return None
