@@ -822,7 +822,8 @@ class ChromaStore:
                 return []
             matrix = np.stack([found[i] for i in known]).astype(np.float32)
         q = np.asarray(query_vector, dtype=np.float32)
-        sims = matrix @ q / (np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(q)) + 1e-12)
+        norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))  # np.linalg.norm's squares, without its temporaries
+        sims = matrix @ q / (norms * float(np.linalg.norm(q)) + 1e-12)
         order = np.argsort(-sims, kind="stable")
         rows = {row.id: row for row in self.passages([known[j] for j in order[:k + RETIRED_MARGIN]])}
         hits = [(rows[known[j]], float(sims[j])) for j in order if known[j] in rows
