@@ -169,6 +169,18 @@ class RetrievalSettings(_Group):
         "benchmarks/abstention.py prints, 0.6 looked best on the tuning halves (recall 0.857, answerable refused "
         "0.025) but refused 0.108 of held-out answerable questions; the floors refused none, so they stay", ge=0, le=1,
     )
+    off_domain_margin: float | None = flat(
+        "off_domain_margin", -2.1,
+        "Abstain on a question that names no stored organisation or document when its best stored passage stands "
+        "less than this far above its best questions of an off-topic background, in spreads of both views "
+        "(retrieval/off_domain.py). Tuning questions: answerable -1.7 or more, off-topic -2.5 or less; None: off",
+    )
+    off_domain_place_margin: float = flat(
+        "off_domain_place_margin", -3.4,
+        "The same bar for a question that names a stored body only through its place ('What do the Japanese say "
+        "about security?'): such a question asks what a stored body said. Tuning questions: those answerable -2.5 "
+        "or more, off-topic ones naming a place (a train from Shanghai, a visa for the US) -4.3 or less",
+    )
     name_match_z: float = flat(
         "name_match_z", 2.2,
         "A Chinese title counts as the translation of a stored name when, among the documents of the retrieved "
@@ -177,12 +189,14 @@ class RetrievalSettings(_Group):
     )
     near_copy: float = flat(
         "near_copy", 0.9,
-        "difflib similarity above which two texts are versions of one text (an interim and a final report); "
-        "checked on the two near-identical UN reports of tests/fixtures/retrieval", gt=0, le=1,
+        "Dice coefficient of two texts' word-pair shingles above which they are versions of one text (an interim "
+        "and a final report; retrieval/diversify.py); checked on the two near-identical UN reports of "
+        "tests/fixtures/retrieval", gt=0, le=1,
     )
     near_copy_window: int = flat(
         "near_copy_window", 30,
-        "Near-copy checks cost a diff each, so they run only among the leading max(k * 6, this) candidates", gt=0,
+        "Near-copy checks compare candidates pairwise, so they run only among the leading max(k * 6, this) "
+        "candidates", gt=0,
     )
 
 

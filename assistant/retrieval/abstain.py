@@ -7,7 +7,10 @@ Two kinds of evidence (see ``coverage.py`` for why one is not enough):
    matches), or a year that no statement of the organisation it names carries,
    is a fact, not a degree: the answer says plainly which text the corpus lacks
    and shows the nearest statements under that label.
-2. How close the best match is.  Several signals are combined into one
+2. Whether the question is about the corpus's subject at all: nearer to a
+   background of questions about other things than to any stored passage
+   (``off_domain.py``), it is off topic, however close its nearest statement.
+3. How close the best match is.  Several signals are combined into one
    calibrated score, the probability that the corpus cannot answer
    (``unanswerable_probability``): each view's best similarity and its margin
    over the corpus background (in units of the spread of the question's
@@ -53,6 +56,10 @@ CALIBRATION: dict[tuple[str, str], tuple[float, tuple[float, ...]]] = {
 # which 0 let through.  A short question naming a stored body only by its country ("What does Japan say about
 # security?") sits at 0.3 on the six seed statements: so the bar is for questions that name nothing stored.
 TWO_VIEW_MARGIN = 1.0
+
+
+OFF_DOMAIN = ("The question seems to be about something other than what the corpus holds: statements on AI "
+              "ethics, governance and safety.")
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,12 @@ def decide(query: str, passages: list[Passage], snapshot: StoreSnapshot, signals
                               + ", ".join(held) + ".")
     if missing:
         return Verdict(True, absent_reason(missing))
+    # nearer to questions about other things than to anything stored (off_domain.py; left unmeasured, None, for
+    # a question naming a stored organisation or document outright; a lower bar for one naming it by its place)
+    if signals.domain_margin is not None and tuning.off_domain_margin is not None:
+        by_place = mentions is not None and bool(mentions.authors or mentions.documents)
+        if signals.domain_margin < (tuning.off_domain_place_margin if by_place else tuning.off_domain_margin):
+            return Verdict(True, OFF_DOMAIN)
     weights = calibration_for(store) if store is not None and tuning.abstain_above is not None else None
     if weights is not None and tuning.abstain_above is not None:
         p = unanswerable_probability(signals, weights)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from typing import Any, Literal
 
 from assistant.index.base import Store
@@ -20,6 +21,7 @@ from assistant.retrieval.catalog import Catalog, Mentions
 from assistant.retrieval.coverage import check_titles, unknown_names
 from assistant.retrieval.diversify import diversify
 from assistant.retrieval.fusion import fuse
+from assistant.retrieval.off_domain import Background
 from assistant.retrieval.query import QueryVectors
 from assistant.retrieval.signals import Signals
 from assistant.retrieval.snapshot import StoreSnapshot
@@ -80,6 +82,11 @@ class Retriever:
             self._generation = self.store.generation
         return self._index
 
+    @cached_property
+    def background(self) -> Background:
+        """The off-topic background in this store's views (off_domain.py), embedded on first use."""
+        return Background(self.store)
+
     @property
     def catalog(self) -> Catalog:
         return self.index.catalog
@@ -121,11 +128,11 @@ class Retriever:
             vectors = self.embed_query(query)
         if method == "bm25":
             ranked = diversify(bm25_ranked(self.store, index, query, k * 3, filters), k, 0.0, self.tuning)
-            result = self._finish(query, ranked, method, self._measure(query, vectors, ranked))
+            result = self._finish(query, vectors, ranked, method, self._measure(query, vectors, ranked))
         elif method == "dense":
             passages = dense_ranked(self.store, vectors.dense, k * 3, filters)
             signals = self._measure(query, vectors, passages, lexical=False)  # the dense baseline stays dense only
-            result = self._finish(query, diversify(passages, k, 0.0, self.tuning), method, signals)
+            result = self._finish(query, vectors, diversify(passages, k, 0.0, self.tuning), method, signals)
         else:
             result = self._hybrid(query, vectors, k, filters, expansion.strip() if expansion else None)
         result.vectors = vectors
@@ -144,7 +151,7 @@ class Retriever:
         fused = fuse(self.store, index, wide, ranking, pool, years, mentions, self.fusion)
         ranked = diversify(fused.passages, k, self.fusion.doc_penalty, self.tuning)
         signals = self._measure(query, vectors, ranked) if expansion else fused.signals  # the question's own
-        result = self._finish(query, ranked, "hybrid", signals, mentions, years)
+        result = self._finish(query, vectors, ranked, "hybrid", signals, mentions, years)
         result.mentions = {"authors": sorted(mentions.authors), "documents": sorted(mentions.documents)}
         result.years = sorted(years)
         return result
@@ -169,13 +176,17 @@ class Retriever:
         years = years if years is not None else question_years(query)
         return missing + index.catalog.absent_years(years, mentions), held
 
-    def _finish(self, query: str, passages: list[Passage], method: str, signals: Signals,
+    def _finish(self, query: str, vectors: QueryVectors, passages: list[Passage], method: str, signals: Signals,
                 mentions: Mentions | None = None, years: set[int] | None = None) -> SearchResult:
         # the names a question mentions are read once per search: coverage and the verdict both need them
         mentions = mentions if mentions is not None else self.index.catalog.mentions(query)
         missing, held = self.coverage(query, passages, mentions, years) if passages else ([], [])
         unknown = unknown_names(query, self.index.corpus_text, self.index.statement_names)
-        signals = replace(signals, unknown_names=float(len(unknown)))
+        domain = None
+        if self.tuning.off_domain_margin is not None and not mentions.specific():
+            domain = self.background.margin(vectors, signals.best_dense, signals.best_second,
+                                            self.tuning.dense_spread, self.tuning.second_spread)
+        signals = replace(signals, unknown_names=float(len(unknown)), domain_margin=domain)
         verdict = decide(query, passages, self.index, signals, self.floors, self.tuning, self.store, missing, held,
                          mentions)
         return SearchResult(query, passages, abstain=verdict.abstain, reason=verdict.reason, method=method,

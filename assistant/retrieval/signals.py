@@ -18,6 +18,8 @@ class Signals:
     bm25_z: float = 0.0
     names_held: float = 0.0  # 1 when the question names a stored organisation or document outright
     unknown_names: float = 0.0  # proper names in the question that nothing stored holds (coverage.unknown_names)
+    # the best stored passage above the best off-topic background questions, in spreads (off_domain.py)
+    domain_margin: float | None = None
 
     def features(self) -> tuple[float, ...]:
         return (self.best_dense or 0.0, self.best_second or 0.0, self.dense_z, self.second_z,

@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from assistant.index.embedders import CharterEmbeddings, make_embedder, make_second_embedder
 from assistant.index.store import Store
 from assistant.retrieval import candidates
+from assistant.retrieval.abstain import OFF_DOMAIN
 from assistant.retrieval.candidates import WIDE_SHARE, nearest
 from assistant.retrieval.coverage import missing_titles
 from assistant.retrieval.lexical import LexicalIndex, tokenize
@@ -519,21 +520,30 @@ def test_question_about_an_absent_text_abstains_naming_it(request, store, method
     assert name in (result.reason or "")
 
 
-_ZH_WEATHER = pytest.mark.xfail(strict=True, reason=(
-    "Known limit: over a store holding Chinese text, e5 scores this Chinese off-topic question 0.81-0.84 "
-    "and the second view (USE) still finds it close to the Beijing statements, so the two-view margin "
-    "in retrieval.abstain.close_enough stays above zero"))
-
-
 @pytest.mark.parametrize("store, question", [
     ("seed", "怎样烤制酸面包？"),
     ("seed", "明天北京的天气怎么样？"),
     ("fx", "怎样烤制酸面包？"),
-    pytest.param("fx", "明天北京的天气怎么样？", marks=_ZH_WEATHER),
+    ("fx", "明天北京的天气怎么样？"),  # the fixture holds Beijing's statements: named by place, a lower bar
+    ("fx", "How do I fine-tune a transformer on two GPUs?"),
 ])
-def test_chinese_off_topic_question_abstains(request, store, question):
+def test_off_topic_questions_are_told_apart_by_the_background(request, store, question):
+    """Nearer to the off-topic background than to any stored statement (retrieval/off_domain.py).  Until the
+    background, the Beijing weather question passed the floors over the fixture: its Beijing statements drew it."""
     result = request.getfixturevalue(store).retriever.search(question)
-    assert result.abstain and result.reason
+    assert result.abstain and result.reason == OFF_DOMAIN
+    assert result.signals is not None and result.signals.domain_margin is not None
+
+
+@pytest.mark.parametrize("question", [
+    "What should developers do to keep AI systems safe?",  # names nothing: measured, and well above the bar
+    "人工智能研发人员应该怎样考虑伦理影响？",
+    "What do the Japanese say about security?",  # a stored body by its place: the lower bar
+])
+def test_questions_on_the_corpus_subject_are_not_taken_for_off_topic(fx, seed, question):
+    for charter in (fx, seed):
+        result = charter.retriever.search(question)
+        assert result.reason != OFF_DOMAIN, (question, result.signals)
 
 
 @pytest.mark.parametrize("store", ["seed", "fx"])
