@@ -1,0 +1,44 @@
+"""Organisations a question names by writing out their stored name, without its short form
+(``catalog.full_name``): "the European Commission" names the stored "European Commission (EC)"."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieval.catalog import Catalog, full_name
+from core.model import Passage
+
+STORED = [("European Commission (EC)", "Code of Practice on Disinformation", "2018"),
+          ("European Commission For the Efficiency of Justice (CEPEJ)", "European ethical Charter", "2018"),
+          ("Department of Defense (DoD)", "DoD Ethical Principles for Artificial Intelligence", "2020"),
+          ("Google", "AI Principles", "2018")]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return Catalog.from_passages([Passage(id=f"s{i}:0", statement_id=f"s{i}", text="...", author=a, document=d,
+                                          date=y) for i, (a, d, y) in enumerate(STORED)])
+
+
+def test_full_names():
+    assert full_name("European Commission (EC)") == "european commission"
+    assert full_name("Department of Defense (DoD)") == "department of defense"
+    assert full_name("Google") is None and full_name("(EC)") is None  # one word, or none, says too little
+
+
+@pytest.mark.parametrize("question, authors", [
+    ("What did the European Commission propose in 2020?", {"European Commission (EC)"}),
+    ("what goals did the department of defense set in 2023", {"Department of Defense (DoD)"}),
+    # the longer stored name is named, not the shorter one inside it
+    ("What does the European Commission for the Efficiency of Justice say?",
+     {"European Commission For the Efficiency of Justice (CEPEJ)"}),
+    ("what does the department of defenses think", set()),  # whole words only
+])
+def test_a_written_out_name_is_a_mention(catalog, question, authors):
+    assert catalog.mentions(question).authors == authors
+
+
+def test_a_year_none_of_its_statements_carries_is_then_absent(catalog):
+    question = "What did the European Commission propose in 2020?"
+    assert catalog.absent_years({2020}, catalog.mentions(question)) == ["European Commission (EC) in 2020"]
+    assert catalog.absent_years({2018}, catalog.mentions(question)) == []
