@@ -123,6 +123,11 @@ def main() -> None:
         part = [r for r in rows if r.get("kind") == kind and tunable(r)]
         if part:
             print(f"  {kind:<22} n={len(part):<3} abstained {sum(r['abstained'] for r in part) / len(part):.2f}")
+    print("\nper kind, held out (coverage_unseen3.jsonl; to report, never to tune on):")
+    for kind in kinds:
+        part = [r for r in rows if r.get("kind") == kind and r["set"] == "unseen3"]
+        if part:
+            print(f"  {kind:<22} n={len(part):<3} abstained {sum(r['abstained'] for r in part) / len(part):.2f}")
     tune = [r for r in rows if tunable(r) and r["features"] is not None and not r["missing"]]
     if args.fit or args.errors:
         print("\nerrors on the questions one may tune on (never the held-out ones):")
