@@ -221,7 +221,11 @@ class Catalog:
                     getattr(found, kind).add(name)
                     if how == "place":
                         found.by_place.add(name)
-        _drop_inner_names(found, question.casefold())
+        low = question.casefold()
+        for full, names in self._name_index.by_full.items():  # organisations written out (``full_name``)
+            if full in low and re.search(rf"(?<!\w){re.escape(full)}(?!\w)", low):
+                found.authors |= names
+        _drop_inner_names(found, low)
         return found
 
     def _candidates(self, question: str, q_words: set[str], q_acronyms: set[str], places: set[str]) -> set[str]:
@@ -238,10 +242,6 @@ class Catalog:
             found |= index.by_rare.get(word, set())
         for place in places:
             found |= self._by_place(place)
-        low = question.casefold()
-        for full, names in index.by_full.items():
-            if full in low:  # a substring first; _names_match checks the word boundaries
-                found |= names
         return found
 
     @cached_property
@@ -257,6 +257,7 @@ class Catalog:
                 index.by_rare.setdefault(word, set()).add(name)
             if any(len(run) >= 3 for run in HAN_RUN.findall(name)):
                 index.han.add(name)
+        for name in self.authors:  # organisations only: many document names are generic ("AI Principles")
             if (full := full_name(name)) is not None:
                 index.by_full.setdefault(full, set()).add(name)
         return index
@@ -289,7 +290,7 @@ class _NameIndex:
     lower_acronyms: set[str] = field(default_factory=set)  # names with a lower-case short form ("vzbv")
     by_rare: dict[str, set[str]] = field(default_factory=dict)
     han: set[str] = field(default_factory=set)  # names with a Chinese run of 3+ characters
-    by_full: dict[str, set[str]] = field(default_factory=dict)  # names by their ``full_name``
+    by_full: dict[str, set[str]] = field(default_factory=dict)  # organisations by their ``full_name``
     by_place: dict[str, set[str]] = field(default_factory=dict)  # filled per place as questions name them
 
 
@@ -307,9 +308,8 @@ def _proper_words(question: str, first_too: bool = False) -> set[str]:
 def _drop_inner_names(found: Mentions, question: str) -> None:
     """A written-out name inside a longer one the question also writes out is part of that one: "the European
     Commission for the Efficiency of Justice" names that body, not also the "European Commission (EC)"."""
-    for kind in (found.authors, found.documents):
-        fulls = {n: f for n in kind if (f := full_name(n)) is not None and f in question}
-        kind -= {n for n, f in fulls.items() if any(f != g and f in g for g in fulls.values())}
+    fulls = {n: f for n in found.authors if (f := full_name(n)) is not None and f in question}
+    found.authors -= {n for n, f in fulls.items() if any(f != g and f in g for g in fulls.values())}
 
 
 def full_name(name: str) -> str | None:
@@ -339,9 +339,6 @@ def _names_match(
         if acronym in q_acronyms or (not acronym.isupper()
                                      and re.search(rf"(?<!\w){re.escape(acronym)}(?!\w)", CJK_RUN.sub(" ", question))):
             return "name"
-    full = full_name(name)
-    if full is not None and re.search(rf"(?<!\w){re.escape(full)}(?!\w)", question.casefold()):
-        return "name"
     own_rare = _words(name) & rare
     if own_rare and len(own_rare & q_words) >= min(2, len(own_rare)):
         return "name"

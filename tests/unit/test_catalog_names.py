@@ -42,3 +42,8 @@ def test_a_year_none_of_its_statements_carries_is_then_absent(catalog):
     question = "What did the European Commission propose in 2020?"
     assert catalog.absent_years({2020}, catalog.mentions(question)) == ["European Commission (EC) in 2020"]
     assert catalog.absent_years({2018}, catalog.mentions(question)) == []
+
+
+def test_a_generic_document_name_written_out_is_no_mention(catalog):
+    """Only organisations: "AI principles" in a question names no one's document in particular."""
+    assert not catalog.mentions("What do AI principles say about safety?").documents
