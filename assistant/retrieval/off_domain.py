@@ -27,11 +27,12 @@ import hashlib
 import io
 import sys
 from importlib import resources
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 
 from assistant.index.base import Store
+from assistant.index.embedders.base import CharterEmbeddings
 from assistant.retrieval.query import QueryVectors
 
 TOP = 3  # the background's best three, averaged
@@ -92,7 +93,7 @@ class Background:
         return float(out)
 
 
-def _embedded(model: Any, texts: list[str]) -> np.ndarray:
+def _embedded(model: CharterEmbeddings, texts: list[str]) -> np.ndarray:
     """Shipped vectors when there are some for this model and these texts, else the model's (cached)."""
     shipped = shipped_vectors(getattr(model, "model_id", ""), texts)
     return shipped if shipped is not None else model.embed_recurring(texts, is_query=True)
@@ -104,17 +105,15 @@ def _top(similarities: np.ndarray) -> float:
     return float(np.partition(similarities, similarities.size - n)[-n:].mean())
 
 
-def write_shipped(folder: Any = None) -> None:
+def write_shipped(folder: Path | None = None) -> None:
     """Embed the background with the default models and write their ``.npz`` beside it (run after editing
     ``data/off_domain.txt``): ``python -m assistant.retrieval.off_domain``."""
-    from pathlib import Path
-
     from assistant.index.embedders import make_embedder, make_second_embedder
     from assistant.settings import Settings
 
     settings = Settings()
     texts = background_texts()
-    out = Path(folder) if folder is not None else Path(__file__).with_name("data")
+    out = folder if folder is not None else Path(__file__).with_name("data")
     for model in (make_embedder(settings), make_second_embedder(settings)):
         if model is None:
             continue
