@@ -58,8 +58,8 @@ CALIBRATION: dict[tuple[str, str], tuple[float, tuple[float, ...]]] = {
 TWO_VIEW_MARGIN = 1.0
 
 
-OFF_DOMAIN = ("The question seems to be about something other than what the corpus holds: statements on AI "
-              "ethics, governance and safety.")
+# said of any store: a user's own store may hold other texts than the default corpus's AI-governance statements
+OFF_DOMAIN = "The question seems to be about something other than what the stored texts discuss."
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,10 @@ answerable question's margin was -1.7 or more and an off-topic one's -2.5 or les
 ``settings.retrieval.off_domain_margin`` sits between them.  A question naming a stored organisation or
 document outright is never judged by it (``decide``).
 
+The background is written for Charter's subject: a store of machine-learning papers would find its questions
+near the background's engineering ones (the real PDF in ../shared/docs, a paper search agent, keeps margins of
+1.1-4.6 on its questions, above the bar); ``off_domain_margin = None`` turns the check off for such a store.
+
 The background's vectors for the default models ship beside it (``data/off_domain.<model>.npz``, made by
 ``python -m assistant.retrieval.off_domain``, keyed by a hash of the texts, and checked against the models by
 ``tests/integration/test_off_domain_vectors.py``): embedding the 420 texts took 13 s with e5 and 2 s with USE on
