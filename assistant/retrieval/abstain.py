@@ -10,6 +10,9 @@ Two kinds of evidence (see ``coverage.py`` for why one is not enough):
 2. Whether the question is about the corpus's subject at all: nearer to a
    background of questions about other things than to any stored passage
    (``off_domain.py``), it is off topic, however close its nearest statement.
+   And whether it uses a name no stored text contains anywhere ("what did
+   the IMF say", "the card released with gpt-4"; ``unmentioned.py``): then the
+   text it asks about cannot be stored either.
 3. How close the best match is.  Several signals are combined into one
    calibrated score, the probability that the corpus cannot answer
    (``unanswerable_probability``): each view's best similarity and its margin
@@ -129,18 +132,34 @@ def calibration_for(store: Store) -> tuple[float, tuple[float, ...]] | None:
     return CALIBRATION.get((store.embedder.model_id, second))
 
 
-def absent_reason(missing: list[str]) -> str:
+def absent_reason(missing: list[str], unmentioned: list[str] | None = None) -> str:
     """"The corpus holds no text of the EU AI Act, 《人工智能法》, DeepMind’s 2024 paper on ...": a text named in
-    the possessive takes no article."""
-    return "The corpus holds no text of " + ", ".join(
-        t if "’s " in t else f"the {t}" if t.isascii() else f"《{t}》" for t in missing) + "."
+    the possessive takes no article.  Names no stored text contains: "The stored texts never mention BRICS, IMF"."""
+    parts = []
+    if missing:
+        parts.append("The corpus holds no text of " + ", ".join(
+            t if "’s " in t else f"the {t}" if t.isascii() else f"《{t}》" for t in missing) + ".")
+    if unmentioned:
+        parts.append("The stored texts never mention " + ", ".join(unmentioned) + ".")
+    return " ".join(parts)
+
+
+def _absent(missing: list[str], unmentioned: list[str], held: list[str]) -> Verdict:
+    """Abstain, saying what the corpus lacks; or, beside texts it holds, answer for those and say which part
+    it lacks."""
+    if held:
+        return Verdict(False, f"Partly covered: {absent_reason(missing, unmentioned)} The passages are about the "
+                              + ", ".join(held) + ".")
+    return Verdict(True, absent_reason(missing, unmentioned))
 
 
 def decide(query: str, passages: list[Passage], snapshot: StoreSnapshot, signals: Signals, floors: Floors,
            tuning: RetrievalSettings, store: Store | None = None, missing: list[str] | None = None,
-           held: list[str] | None = None, mentions: Mentions | None = None) -> Verdict:
+           held: list[str] | None = None, mentions: Mentions | None = None,
+           unmentioned: list[str] | None = None) -> Verdict:
     """``signals`` are measured over the candidates the method considered; ``missing`` the texts
-    (and organisation-years) the question names that the store lacks, ``held`` those it holds.
+    (and organisation-years) the question names that the store lacks, ``held`` those it holds;
+    ``unmentioned`` the names it uses that no stored text contains (``unmentioned.py``).
 
     A question naming a held text beside an absent one ("compare the OECD Recommendation with the EU AI
     Act") is answered for the part the store holds, and the reason says which part it lacks."""
@@ -150,20 +169,23 @@ def decide(query: str, passages: list[Passage], snapshot: StoreSnapshot, signals
         missing = missing_titles(query, snapshot.corpus_text, snapshot.statement_names)
     # a body the store holds nothing of, asked what it said (coverage.unknown_bodies)
     missing = missing + unknown_bodies(query, snapshot.corpus_text, snapshot.statement_names)
+    unmentioned = unmentioned or []
     # a year no statement of the one body named carries qualifies every text the question names of it: "the
     # Rome Call for AI Ethics in 2024" asks about a text of 2024, not partly about the stored Rome Call (with
     # several bodies, "compare the OECD Recommendation with DeepMind's 2024 paper", the year may be one part's)
-    if missing and held and not any(YEAR_ABSENCE.search(m) and " / " not in m for m in missing):
-        return Verdict(False, f"Partly covered: {absent_reason(missing)} The passages are about the "
-                              + ", ".join(held) + ".")
+    partly = bool(held) and not any(YEAR_ABSENCE.search(m) and " / " not in m for m in missing)
     if missing:
-        return Verdict(True, absent_reason(missing))
+        return _absent(missing, unmentioned, held if partly else [])
     # nearer to questions about other things than to anything stored (off_domain.py; left unmeasured, None, for
     # a question naming a stored organisation or document outright; a lower bar for one naming it by its place)
     if signals.domain_margin is not None and tuning.off_domain_margin is not None:
         by_place = mentions is not None and bool(mentions.authors or mentions.documents)
         if signals.domain_margin < (tuning.off_domain_place_margin if by_place else tuning.off_domain_margin):
             return Verdict(True, OFF_DOMAIN)
+    # a name no stored text contains (unmentioned.py): after the off-topic check, whose reason says more of a
+    # question on another subject ("fine-tune a transformer on two GPUs")
+    if unmentioned:
+        return _absent([], unmentioned, held if partly else [])
     weights = calibration_for(store) if store is not None and tuning.abstain_above is not None else None
     if weights is not None and tuning.abstain_above is not None:
         p = unanswerable_probability(signals, weights)

@@ -25,6 +25,7 @@ from assistant.retrieval.off_domain import Background
 from assistant.retrieval.query import QueryVectors
 from assistant.retrieval.signals import Signals
 from assistant.retrieval.snapshot import StoreSnapshot
+from assistant.retrieval.unmentioned import unmentioned
 from assistant.settings import FusionWeights, RetrievalSettings, Settings
 from core.model import Filters, Passage
 
@@ -53,6 +54,7 @@ class SearchResult:
     score: float | None = None  # calibrated probability that the corpus cannot answer, where one applies
     signals: Signals | None = None  # what the coverage decision weighed (benchmarks/abstention.py fits on them)
     missing: list[str] = field(default_factory=list)  # named texts (or organisation-years) the store lacks
+    unmentioned: list[str] = field(default_factory=list)  # names the question uses that no stored text contains
     # the question's vectors as this search embedded them: the answerer scores sentences against the same ones
     vectors: QueryVectors | None = field(default=None, repr=False, compare=False)
 
@@ -182,12 +184,15 @@ class Retriever:
         mentions = mentions if mentions is not None else self.index.catalog.mentions(query)
         missing, held = self.coverage(query, passages, mentions, years) if passages else ([], [])
         unknown = unknown_names(query, self.index.corpus_text, self.index.statement_names)
+        index = self.index
+        never = unmentioned(query, index.corpus_text, index.name_words,
+                            lambda: bool(mentions.authors & index.authors_named_in_chinese)) if passages else []
         domain = None
         if self.tuning.off_domain_margin is not None and not mentions.specific():
             domain = self.background.margin(vectors, signals.best_dense, signals.best_second,
                                             self.tuning.dense_spread, self.tuning.second_spread)
         signals = replace(signals, unknown_names=float(len(unknown)), domain_margin=domain)
         verdict = decide(query, passages, self.index, signals, self.floors, self.tuning, self.store, missing, held,
-                         mentions)
+                         mentions, never)
         return SearchResult(query, passages, abstain=verdict.abstain, reason=verdict.reason, method=method,
-                            score=verdict.score, signals=signals, missing=missing)
+                            score=verdict.score, signals=signals, missing=missing, unmentioned=never)

@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import random
+import re
 import shutil
 from functools import cached_property
 from pathlib import Path
@@ -46,7 +47,7 @@ from assistant.retrieval.names import NameVectors
 from assistant.retrieval.row_matrix import RowMatrix
 from assistant.retrieval.sentences import SentenceVectors
 from core.model import Filters
-from core.text import fold_for_names
+from core.text import fold_for_names, has_cjk
 
 SAMPLE_SIZE = 1000  # stored vectors per view to z-score against: enough for a mean and a spread
 DIRNAME = "retrieval-index"
@@ -94,6 +95,18 @@ class StoreSnapshot:
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def name_words(self) -> frozenset[str]:
+        """The folded words of the stored organisation and document names (for telling a typo of one)."""
+        return frozenset(w for name in self.statement_names for w in re.findall(r"[a-z0-9][a-z0-9\-]+", name))
+
+    @cached_property
+    def authors_named_in_chinese(self) -> frozenset[str]:
+        """Organisations whose stored documents all have Chinese names: a Latin word cannot be checked
+        lexically against them."""
+        return frozenset(author for author, docs in self.catalog.documents_by_author.items()
+                         if docs and all(has_cjk(d) for d in docs))
 
     @cached_property
     def _id_array(self) -> np.ndarray:

@@ -29,6 +29,7 @@ from assistant.retrieval.abstain import OFF_DOMAIN
 from assistant.retrieval.candidates import WIDE_SHARE, nearest
 from assistant.retrieval.coverage import missing_titles
 from assistant.retrieval.lexical import LexicalIndex, tokenize
+from assistant.retrieval.unmentioned import unmentioned
 from assistant.service import Charter
 from assistant.settings import Settings
 from core.model import Filters
@@ -283,6 +284,9 @@ def test_no_stored_name_is_reported_missing(fx):
         for name in names
     }
     assert {name: m for name, m in flagged.items() if m} == {}
+    never = {name: unmentioned(f"What does the {name} say about accountability?", index.corpus_text,
+                               index.name_words) for name in names}
+    assert {name: m for name, m in never.items() if m} == {}
 
 
 def test_place_only_match_counts_less_beside_an_outright_name(fx):
@@ -520,6 +524,20 @@ def test_question_about_an_absent_text_abstains_naming_it(request, store, method
     assert name in (result.reason or "")
 
 
+@pytest.mark.parametrize("method", _abstention_methods())
+@pytest.mark.parametrize("question, name", [
+    ("What did the executive order President Zorblat signed say about frontier model developers?", "Zorblat"),
+    ("which risks did the lab list in the card it released with zorb-9?", "zorb-9"),
+])
+def test_a_name_no_stored_text_mentions_abstains_naming_it(fx, seed, method, question, name):
+    """Named in passing, not as a title (retrieval/unmentioned.py).  Over the six seed statements the question
+    is also off the stored texts' subject, which that reason says instead."""
+    result = fx.retriever.search(question, method=method)
+    assert result.abstain and result.unmentioned and name in result.unmentioned
+    assert f"never mention {', '.join(result.unmentioned)}." in (result.reason or "")
+    assert seed.retriever.search(question, method=method).abstain
+
+
 @pytest.mark.parametrize("store, question", [
     ("seed", "怎样烤制酸面包？"),
     ("seed", "明天北京的天气怎么样？"),
@@ -570,6 +588,12 @@ def test_partly_covered_question_says_which_part_is_missing(fx):
     assert result.reason and result.reason.startswith("Partly covered") and "Atlantis AI Safety Act" in result.reason
     answer = fx.answerer.answer("Compare the Asilomar AI Principles with the Atlantis AI Safety Act on arms races.")
     assert not answer.abstained and "Atlantis AI Safety Act" in (answer.notice or "")
+
+
+def test_partly_covered_when_a_name_no_stored_text_mentions_stands_beside_a_stored_title(fx):
+    result = fx.retriever.search("Compare the Asilomar AI Principles with what Zorblat said about arms races.")
+    assert not result.abstain and result.passages and result.unmentioned == ["Zorblat"]
+    assert result.reason and result.reason.startswith("Partly covered") and "never mention Zorblat" in result.reason
 
 
 def test_a_year_no_statement_of_the_named_organisation_carries_abstains(fx):

@@ -1,0 +1,132 @@
+"""Names a question uses that no stored text mentions at all.
+
+The title checks (``coverage.py``) find a text the question names when it is
+written like a title.  People more often name what they ask about in passing:
+"the executive order President Biden signed", "the BRICS leaders' statement",
+"the system card released with gpt-4", "the IMF's estimate".  Each of these
+uses a name (a capitalised word inside a sentence, an acronym, a word with
+digits) that no stored passage, organisation or document name contains
+anywhere.  Then the store cannot hold the text asked about, however close the
+topic of its nearest statements: a passage on labour markets is no answer to
+what the IMF said about them.  The answer says so ("The stored texts never
+mention BRICS") and shows the nearest statements under that label.
+
+What is not taken for such a name:
+
+- a capitalised word that opens a sentence, and every capitalised word of a
+  question written in title case ("What Does The OECD Say About Hiring"),
+  unless it is an acronym or carries digits;
+- months, days, question words, ordinals and decades ("1990s", "2nd");
+- a word alone in brackets: an abbreviation beside the name it shortens
+  ("二十国集团妇女会议（W20）") says nothing the name does not;
+- a word close in spelling to a word of a stored name (a typo of "Asilomar");
+- a word in a question that names an organisation whose documents the store
+  names only in Chinese: "the IDAIS Venice statement" may be "IDAIS 威尼斯",
+  which no lexical rule can see.
+
+The corpus text's word list (``corpus_text.py``) answers "never mentioned"
+without a scan, so the check costs microseconds a question at any store size.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Collection
+
+from assistant.retrieval.corpus_text import CorpusText
+from core.text import fold_for_names as fold
+
+__all__ = ["name_words", "unmentioned"]
+
+Text = str | CorpusText
+
+# a Latin word, with inner hyphens, dots and apostrophes ("gpt-4", "U.S.", "Secretary-General")
+_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:[-.’'][A-Za-z0-9\u00c0-\u024f]+)*")  # Latin, accents too
+_POSSESSIVE = re.compile(r"[’']s?$")
+# what may stand between the start of a sentence and its first word
+_SENTENCE_START = re.compile(r"(?:^|[.?!:;\n。？！：；]|\s[-–—])[\s\"“‘'(\[*_]*$")
+_NOT_NAMES = frozenset(
+    """january february march april may june july august september october november december monday tuesday
+    wednesday thursday friday saturday sunday i ai ok""".split()
+)
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|s)$", re.I)
+_ROMAN = re.compile(r"[IVXLC]+$")
+# a question in title case: this share of all its words capitalised, short ones too (a question naming a long
+# title has many capitalised words, but its own words, "what are the main ... in the", stay lower case)
+_TITLE_CASE_SHARE = 0.75
+_TITLE_CASE_WORDS = 4
+# how close a word must be to a stored name's word to be taken for a typo of it (difflib's ratio)
+_TYPO_RATIO = 0.84
+
+
+def _glossed(question: str, start: int, end: int) -> bool:
+    """Is the word alone in brackets, an abbreviation beside the name it shortens ("（W20）", "(GPAI)")?"""
+    return bool(re.search(r"[(（\[]\s*$", question[:start])) and bool(re.match(r"\s*[)）\]]", question[end:]))
+
+
+def name_words(question: str) -> list[str]:
+    """The words of ``question`` written as names: acronyms ("BRICS"), words with digits ("gpt-4", "W20") and
+    capitalised words inside a sentence ("Biden"); possessives trimmed, each once, in order."""
+    words = list(_WORD.finditer(question))
+    latin = [m.group() for m in words if m.group()[0].isalpha()]
+    title_case = (len(latin) >= _TITLE_CASE_WORDS
+                  and sum(w[0].isupper() for w in latin) >= _TITLE_CASE_SHARE * len(latin))
+    found: list[str] = []
+    for m in words:
+        word = _POSSESSIVE.sub("", m.group())
+        letters = "".join(ch for ch in word if ch.isalpha())
+        if not letters or word.lower() in _NOT_NAMES or _ORDINAL.match(word) or _glossed(question, m.start(), m.end()):
+            continue
+        has_digit = any(ch.isdigit() for ch in word)
+        acronym = len(letters) >= 2 and letters.isupper() and not _ROMAN.fullmatch(letters)
+        capitalised = word[0].isupper() and not title_case and not _SENTENCE_START.search(question[:m.start()])
+        if (has_digit or acronym or capitalised) and word not in found:
+            found.append(word)
+    return found
+
+
+def _spellings(word: str) -> list[str]:
+    """The folded ways a stored text may write ``word``: whole, hyphens as spaces or dropped, and for a
+    capitalised word with a lower-case suffix ("Vatican-backed", "EU-funded") its name part alone."""
+    folded = fold(word).strip(".")
+    out = [folded]
+    if "-" in folded:
+        out += [folded.replace("-", " "), folded.replace("-", "")]
+        head, _, tail = word.partition("-")
+        if tail[:1].islower():
+            out.append(fold(head))
+    if "." in folded:
+        out.append(folded.replace(".", ""))
+    return out
+
+
+def _mentioned(word: str, corpus_text: Text) -> bool:
+    for spelling in _spellings(word):
+        if isinstance(corpus_text, CorpusText):
+            if corpus_text.has_phrase(spelling):
+                return True
+        elif re.search(rf"(?<!\w){re.escape(spelling)}(?!\w)", corpus_text):
+            return True
+    return False
+
+
+def unmentioned(question: str, corpus_text: Text, stored_name_words: Collection[str],
+                names_only_in_chinese: Callable[[], bool] = lambda: False) -> list[str]:
+    """The name words of ``question`` (``name_words``) that the stored names and texts never contain.
+
+    ``corpus_text``: every stored name and text, folded (``core.text.fold_for_names``);
+    ``stored_name_words``: the folded words of the stored organisation and document names, for typos;
+    ``names_only_in_chinese``: does the question name an organisation whose documents the store names only in
+    Chinese (asked only when a word is unmentioned: then nothing is reported)."""
+    found = []
+    for word in name_words(question):
+        if _mentioned(word, corpus_text):
+            continue
+        folded = fold(word)
+        if len(folded) >= 5 and difflib.get_close_matches(folded, stored_name_words, n=1, cutoff=_TYPO_RATIO):
+            continue
+        found.append(word)
+    if found and names_only_in_chinese():
+        return []
+    return found

@@ -1,0 +1,69 @@
+"""Names a question uses that no stored text mentions (assistant/retrieval/unmentioned.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieval.abstain import absent_reason
+from assistant.retrieval.corpus_text import CorpusText
+from assistant.retrieval.unmentioned import name_words, unmentioned
+
+CORPUS = ("oecd recommendation of the council on artificial intelligence\n"
+          "asilomar ai principles: an arms race in lethal autonomous weapons should be avoided.\n"
+          "the vatican and fao signed the rome call. g20 ministers met in osaka.\n"
+          "idais 威尼斯 ai safety is a global public good.")
+NAME_WORDS = frozenset("oecd recommendation council artificial intelligence asilomar ai principles".split())
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("What did the IMF say about jobs exposed to AI?", ["IMF"]),  # an acronym
+    ("which risks did openai list in the card released with gpt-4?", ["gpt-4"]),  # digits, lower case
+    ("What did the executive order President Biden signed require?", ["President", "Biden"]),
+    ("Summarise the BRICS leaders' 2025 statement.", ["BRICS"]),  # a possessive, a year
+    ("Biden's order: what did it require?", []),  # a word opening a sentence may be capitalised only for that
+    ("What did the G7 say in January 2024 about AI?", ["G7"]),  # months are no names
+    ("In the 1990s, what did the 2nd report say?", []),  # decades and ordinals neither
+    ("二十国集团妇女会议（W20）建议什么？", []),  # an abbreviation alone in brackets glosses its name
+    ("tech accord on elections (Munich Security Conference)", ["Munich", "Security", "Conference"]),
+    ("What Does The Commission Say About Hiring Algorithms", []),  # title case: capitals say nothing
+    ("What Does The NIST Say About Hiring Algorithms", ["NIST"]),  # ... but an acronym still does
+    ("What are the recommendations in the World Economic Forum's Presidio Recommendations?",
+     ["World", "Economic", "Forum", "Presidio", "Recommendations"]),  # a long title is no title-case question
+])
+def test_name_words(question, expected):
+    assert name_words(question) == expected
+
+
+@pytest.mark.parametrize("text", [CORPUS, CorpusText.from_str(CORPUS)])
+@pytest.mark.parametrize("question, expected", [
+    ("What did the IMF say about an arms race?", ["IMF"]),
+    ("What do the Asilomar AI Principles say about an arms race?", []),
+    ("What does the OECD Recommendation say, compared with BRICS?", ["BRICS"]),
+    ("What does the Asilomer statement say about weapons?", []),  # a typo of a stored name's word
+    ("Does the Vatican-backed Rome Call name the FAO?", []),  # "Vatican-backed": its name part is stored
+    ("What did the G20 ministers agree in Osaka?", []),
+    ("What did the G7 ministers agree in Hiroshima?", ["G7", "Hiroshima"]),
+])
+def test_unmentioned(text, question, expected):
+    assert unmentioned(question, text, NAME_WORDS) == expected
+
+
+def test_a_name_stored_only_in_chinese_is_not_judged():
+    """"Venice" cannot be checked lexically against "IDAIS 威尼斯": when the question names an organisation whose
+    documents the store names only in Chinese, nothing is reported (and the callback is asked only then)."""
+    asked = []
+
+    def only_in_chinese() -> bool:
+        asked.append(True)
+        return True
+
+    assert unmentioned("What did the IDAIS Venice statement warn about?", CORPUS, NAME_WORDS, only_in_chinese) == []
+    assert asked == [True]
+    assert unmentioned("What did IDAIS warn about?", CORPUS, NAME_WORDS, only_in_chinese) == []
+    assert asked == [True]
+
+
+def test_absent_reason_says_which_names_the_store_never_mentions():
+    assert absent_reason([], ["BRICS"]) == "The stored texts never mention BRICS."
+    assert absent_reason(["EU AI Act"], ["BRICS", "IMF"]) == (
+        "The corpus holds no text of the EU AI Act. The stored texts never mention BRICS, IMF.")
