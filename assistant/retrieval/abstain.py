@@ -169,7 +169,7 @@ def decide(query: str, passages: list[Passage], snapshot: StoreSnapshot, signals
         missing = missing_titles(query, snapshot.corpus_text, snapshot.statement_names)
     # a body the store holds nothing of, asked what it said (coverage.unknown_bodies)
     missing = missing + unknown_bodies(query, snapshot.corpus_text, snapshot.statement_names)
-    unmentioned = unmentioned or []
+    unmentioned, held = unmentioned or [], held or []
     # a year no statement of the one body named carries qualifies every text the question names of it: "the
     # Rome Call for AI Ethics in 2024" asks about a text of 2024, not partly about the stored Rome Call (with
     # several bodies, "compare the OECD Recommendation with DeepMind's 2024 paper", the year may be one part's)
