@@ -100,7 +100,7 @@ def cached_vectors(root: Path, model_id: str, texts: list[str]) -> dict[str, np.
 def build(corpus: Path, batch: int = 32, from_store: Path | None = None, from_cache: Path | None = None,
           check: int = 24) -> dict[str, object]:
     from assistant.index.embedders import make_embedder, make_second_embedder
-    from assistant.index.embedders.cache import SHIPPED_DIRNAME, model_folder, text_key, write_segment
+    from assistant.index.embedders.cache import SHIPPED_DIRNAME, model_folder, same_vectors, text_key, write_segment
     from assistant.settings import Settings
 
     settings = Settings(store=Path("unused"), llm_backend="none")
@@ -121,7 +121,7 @@ def build(corpus: Path, batch: int = 32, from_store: Path | None = None, from_ca
                                              min(check, len(texts) - len(todo)))
             fresh = model.embed_array([texts[i] for i in sample], is_query=False)
             stored = np.array([known[texts[i]] for i in sample], dtype=np.float32)
-            if not np.allclose(fresh, stored, rtol=0, atol=1e-5):
+            if not same_vectors(stored, fresh).all():
                 raise SystemExit(f"reused {model.model_id} vectors differ from what the model computes "
                                  f"(max {np.abs(fresh - stored).max():.2e}); build without --from-*")
             print(f"{model.model_id}: {len(texts) - len(todo)} vectors reused "
@@ -149,14 +149,14 @@ def build(corpus: Path, batch: int = 32, from_store: Path | None = None, from_ca
 
 
 def _ship_sentences(model: Any, corpus: Path, settings: Any, from_cache: Path | None, batch: int) -> int:
-    from assistant.index.embedders.cache import SHIPPED_DIRNAME, model_folder, text_key, write_segment
+    from assistant.index.embedders.cache import SHIPPED_DIRNAME, model_folder, same_vectors, text_key, write_segment
 
     texts = sentence_texts(corpus, settings.embedding.chunk_chars, settings.embedding.chunk_overlap)
     known = cached_vectors(from_cache, model.model_id, texts) if from_cache else {}
     if known:  # checked like the passages: reused vectors must be what the model computes
         sample = random.Random(1).sample(sorted(known), min(24, len(known)))
         fresh = model.embed_array(sample, is_query=False)
-        if not np.allclose(fresh, np.array([known[t] for t in sample], dtype=np.float32), rtol=0, atol=1e-5):
+        if not same_vectors(np.array([known[t] for t in sample], dtype=np.float32), fresh).all():
             raise SystemExit(f"reused {model.model_id} sentence vectors differ from what the model computes")
     todo = [t for t in texts if t not in known]
     for start in range(0, len(todo), batch):

@@ -13,7 +13,7 @@ import random
 import numpy as np
 import pytest
 
-from assistant.index.embedders.cache import CachedEmbeddings, normalise, shipped_caches, text_key
+from assistant.index.embedders.cache import CachedEmbeddings, normalise, same_vectors, shipped_caches, text_key
 from assistant.index.rows import text_for_embedding
 from assistant.render import answer_markdown
 from core.model import Answer, Quote, Source
@@ -57,8 +57,9 @@ def test_shipped_vectors_are_what_the_models_compute_now(seeded_store):
         shipped = np.stack([found[i] for i in range(len(sample))])
         fresh = model.embed_array(sample, is_query=False)
         assert shipped.dtype == np.float32 and shipped.shape == fresh.shape
-        np.testing.assert_allclose(shipped, fresh, rtol=0, atol=1e-6,
-                                   err_msg=f"{model.model_id}: shipped vectors are stale; rebuild them")
+        # equal up to the model's own variation between CPUs (cache.SAME_VECTOR_COSINE says how far)
+        stale = [sample[i][:80] for i in np.flatnonzero(~same_vectors(shipped, fresh))]
+        assert not stale, f"{model.model_id}: shipped vectors are stale, e.g. {stale[:2]}; rebuild them"
 
 
 def test_a_changed_text_misses_the_shipped_cache(seeded_store):
@@ -70,6 +71,8 @@ def test_a_changed_text_misses_the_shipped_cache(seeded_store):
         assert (fresh.hits, fresh.misses) == (1, 1), model.model_id
         np.testing.assert_array_equal(vectors[1], model.embed_array([changed], is_query=False)[0])
         assert not np.array_equal(vectors[0], vectors[1])
+        # the tolerance for another CPU's kernels (cache.SAME_VECTOR_COSINE) still tells a changed text
+        assert not same_vectors(vectors[:1], vectors[1:]).any(), model.model_id
 
 
 def test_the_service_reads_the_shipped_cache(settings_factory):
@@ -112,5 +115,5 @@ def test_shipped_cache_holds_every_sentence_the_map_embeds(seeded_store):
         assert len(texts) > 2500 and not missing, \
             f"{model.model_id}: {len(missing)} sentences not shipped, e.g. {missing[:3]}"
         sample = random.Random().sample(range(len(texts)), SAMPLE)
-        np.testing.assert_allclose(np.stack([found[i] for i in sample]),
-                                   model.embed_array([texts[i] for i in sample], is_query=False), rtol=0, atol=1e-6)
+        assert same_vectors(np.stack([found[i] for i in sample]),
+                            model.embed_array([texts[i] for i in sample], is_query=False)).all(), model.model_id

@@ -1,14 +1,14 @@
 """The off-topic background's vectors shipped with the package (``retrieval/off_domain.py``) are exactly what the
-default models compute for its texts now, and a stale file is not used."""
+default models compute for its texts now (up to their variation between CPUs), and a stale file is not used."""
 
 from __future__ import annotations
 
 import random
 
-import numpy as np
 import pytest
 
 from assistant.index.embedders import make_embedder, make_second_embedder
+from assistant.index.embedders.cache import same_vectors
 from assistant.retrieval.off_domain import background_texts, shipped_vectors
 from assistant.settings import Settings
 
@@ -30,8 +30,8 @@ def test_shipped_background_vectors_are_what_the_models_compute(models):
         assert shipped is not None, f"{model.model_id}: no vectors for the current background; run " \
                                     "python -m assistant.retrieval.off_domain"
         fresh = model.embed_array([texts[i] for i in picks], is_query=True)
-        np.testing.assert_allclose(shipped[picks], fresh, rtol=0, atol=1e-6,
-                                   err_msg=f"{model.model_id}: shipped background vectors are stale")
+        # equal up to the model's own variation between CPUs (cache.SAME_VECTOR_COSINE says how far)
+        assert same_vectors(shipped[picks], fresh).all(), f"{model.model_id}: shipped background vectors are stale"
 
 
 def test_vectors_made_for_other_texts_are_not_used(models):
