@@ -186,7 +186,7 @@ class Retriever:
         unknown = unknown_names(query, self.index.corpus_text, self.index.statement_names)
         index = self.index
         never = unmentioned(query, index.corpus_text, index.name_words,
-                            lambda: bool(mentions.authors & index.authors_named_in_chinese)) if passages else []
+                            index.chinese_name_words.translates) if passages else []
         domain = None
         if self.tuning.off_domain_margin is not None and not mentions.specific():
             domain = self.background.margin(vectors, signals.best_dense, signals.best_second,

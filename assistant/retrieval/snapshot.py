@@ -43,11 +43,11 @@ from assistant.retrieval.catalog import Catalog
 from assistant.retrieval.corpus_text import CorpusText
 from assistant.retrieval.facets import RowFacets
 from assistant.retrieval.lexical import LexicalIndex, tokenize
-from assistant.retrieval.names import NameVectors
+from assistant.retrieval.names import ChineseNameWords, NameVectors
 from assistant.retrieval.row_matrix import RowMatrix
 from assistant.retrieval.sentences import SentenceVectors
 from core.model import Filters
-from core.text import fold_for_names, has_cjk
+from core.text import fold_for_names
 
 SAMPLE_SIZE = 1000  # stored vectors per view to z-score against: enough for a mean and a spread
 DIRNAME = "retrieval-index"
@@ -102,11 +102,9 @@ class StoreSnapshot:
         return frozenset(w for name in self.statement_names for w in re.findall(r"[a-z0-9][a-z0-9\-]+", name))
 
     @cached_property
-    def authors_named_in_chinese(self) -> frozenset[str]:
-        """Organisations whose stored documents all have Chinese names: a Latin word cannot be checked
-        lexically against them."""
-        return frozenset(author for author, docs in self.catalog.documents_by_author.items()
-                         if docs and all(has_cjk(d) for d in docs))
+    def chinese_name_words(self) -> ChineseNameWords:
+        """The Chinese words of the stored names, for an English word that translates one (``names.py``)."""
+        return ChineseNameWords(self.store, list(self.catalog.authors) + list(self.catalog.documents))
 
     @cached_property
     def _id_array(self) -> np.ndarray:

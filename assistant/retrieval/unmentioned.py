@@ -20,9 +20,9 @@ What is not taken for such a name:
 - a word alone in brackets: an abbreviation beside the name it shortens
   ("二十国集团妇女会议（W20）") says nothing the name does not;
 - a word close in spelling to a word of a stored name (a typo of "Asilomar");
-- a word in a question that names an organisation whose documents the store
-  names only in Chinese: "the IDAIS Venice statement" may be "IDAIS 威尼斯",
-  which no lexical rule can see.
+- a word that translates a Chinese word of a stored name: "the Venice
+  statement" names "IDAIS 威尼斯", which no lexical rule can see (the
+  cross-lingual second view tells it, ``names.ChineseNameWords``).
 
 The corpus text's word list (``corpus_text.py``) answers "never mentioned"
 without a scan, so the check costs microseconds a question at any store size.
@@ -112,13 +112,13 @@ def _mentioned(word: str, corpus_text: Text) -> bool:
 
 
 def unmentioned(question: str, corpus_text: Text, stored_name_words: Collection[str],
-                names_only_in_chinese: Callable[[], bool] = lambda: False) -> list[str]:
+                translated: Callable[[str], bool] | None = None) -> list[str]:
     """The name words of ``question`` (``name_words``) that the stored names and texts never contain.
 
     ``corpus_text``: every stored name and text, folded (``core.text.fold_for_names``);
     ``stored_name_words``: the folded words of the stored organisation and document names, for typos;
-    ``names_only_in_chinese``: does the question name an organisation whose documents the store names only in
-    Chinese (asked only when a word is unmentioned: then nothing is reported)."""
+    ``translated``: is a word the translation of a Chinese word of a stored name (asked only of a word the
+    names and texts lack)."""
     found = []
     for word in name_words(question):
         if _mentioned(word, corpus_text):
@@ -126,7 +126,7 @@ def unmentioned(question: str, corpus_text: Text, stored_name_words: Collection[
         folded = fold(word)
         if len(folded) >= 5 and difflib.get_close_matches(folded, stored_name_words, n=1, cutoff=_TYPO_RATIO):
             continue
+        if translated is not None and translated(word):
+            continue
         found.append(word)
-    if found and names_only_in_chinese():
-        return []
     return found

@@ -590,6 +590,18 @@ def test_partly_covered_question_says_which_part_is_missing(fx):
     assert not answer.abstained and "Atlantis AI Safety Act" in (answer.notice or "")
 
 
+@pytest.mark.parametrize("question", [
+    "What did the Oxford statement say about global action on AI safety?",  # stored as "IDAIS 牛津"
+    "What did the Venice consensus say about AI safety as a global public good?",  # "IDAIS 威尼斯"
+])
+def test_an_english_name_of_a_text_stored_under_a_chinese_name_is_mentioned(seed, question):
+    """The seed export names its statements in Chinese; the second view tells "Oxford" is 牛津 (names.py)."""
+    result = seed.retriever.search(question)
+    assert result.unmentioned == [] and not result.abstain, result.reason
+    assert seed.retriever.search(question.replace("Oxford", "Zorblat").replace("Venice", "Zorblat")).unmentioned \
+        == ["Zorblat"]
+
+
 def test_partly_covered_when_a_name_no_stored_text_mentions_stands_beside_a_stored_title(fx):
     result = fx.retriever.search("Compare the Asilomar AI Principles with what Zorblat said about arms races.")
     assert not result.abstain and result.passages and result.unmentioned == ["Zorblat"]
