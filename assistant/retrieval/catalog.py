@@ -36,6 +36,7 @@ _ACRONYM = re.compile(r"\b[A-Z][A-Za-z&]*[A-Z]\b")
 # how ``Catalog.absent_years`` joins the organisations and the years ("OpenAI in 2024"), for telling its items
 YEAR_ABSENCE_MARK = " in "
 YEAR_ABSENCE = re.compile(r" in (?:19|20)\d\d(?:, (?:19|20)\d\d)*$")
+_LISTED_BODIES = 4  # a year's absence names at most this many organisations
 PLACE_ONLY_SHARE = 0.5  # weight of a place-only match next to an outright name
 # how the catalog counts a statement whose citation lacks the field
 UNKNOWN_AUTHOR = "Unknown"
@@ -150,10 +151,15 @@ class Catalog:
         the Pontifical Academy's texts of 2024).  An undated statement could be of any year, but only the text
         it belongs to can say so: it keeps a year open only when the question names one of that organisation's
         documents outright ("Kakao's Algorithm Ethics in 2020"), not when it asks what the organisation said in
-        a year ("What did Kakao say in 2023?"), which a text the corpus lacks answers far more often."""
+        a year ("What did Kakao say in 2023?"), which a text the corpus lacks answers far more often.
+
+        A question that names bodies only by their place ("What did Japan say in 2025?", "北京…2023年") asks about
+        that place's bodies together: the year is absent when none of them carries it."""
         documents = mentions.documents - mentions.by_place
         named = set(mentions.authors - mentions.by_place)
         named |= {a for a, docs in self.documents_by_author.items() if documents & set(docs)}
+        if not named:  # named only by a place ("What did Japan say in 2025?"): that place's bodies together
+            named = set(mentions.authors)
         if not years or not named:
             return []
         for author in named:
@@ -162,7 +168,10 @@ class Catalog:
                 return []
             if NO_DATE in held and documents & set(self.documents_by_author.get(author, ())):
                 return []
-        return [f"{' / '.join(sorted(named))}{YEAR_ABSENCE_MARK}{', '.join(map(str, sorted(years)))}"]
+        names = sorted(named)
+        if len(names) > _LISTED_BODIES:  # a place's many bodies: the first few, and how many more
+            names = [*names[:_LISTED_BODIES - 1], f"{len(names) - _LISTED_BODIES + 1} more organisations"]
+        return [f"{' / '.join(names)}{YEAR_ABSENCE_MARK}{', '.join(map(str, sorted(years)))}"]
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -20,6 +20,8 @@ What is not taken for such a name:
 - a word alone in brackets: an abbreviation beside the name it shortens
   ("二十国集团妇女会议（W20）") says nothing the name does not;
 - a word close in spelling to a word of a stored name (a typo of "Asilomar");
+- a spelling of a place the corpus spells otherwise ("Japanese" where the
+  store says "Japan": ``aliases.PLACES``);
 - a word that translates a Chinese word of a stored name: "the Venice
   statement" names "IDAIS 威尼斯", which no lexical rule can see (the
   cross-lingual second view tells it, ``names.ChineseNameWords``).
@@ -34,6 +36,7 @@ import difflib
 import re
 from collections.abc import Callable, Collection
 
+from assistant.retrieval.aliases import PLACES
 from assistant.retrieval.corpus_text import CorpusText
 from core.text import fold_for_names as fold
 
@@ -56,6 +59,9 @@ _ROMAN = re.compile(r"[IVXLC]+$")
 # title has many capitalised words, but its own words, "what are the main ... in the", stay lower case)
 _TITLE_CASE_SHARE = 0.75
 _TITLE_CASE_WORDS = 4
+# every spelling of a place -> its Latin spellings ("japanese" -> "japan", "japanese")
+_PLACE_SPELLINGS = {fold(spelling): [fold(s) for s in (canonical, *others) if s.isascii()]
+                    for canonical, others in PLACES.items() for spelling in (canonical, *others)}
 # how close a word must be to a stored name's word to be taken for a typo of it (difflib's ratio)
 _TYPO_RATIO = 0.84
 
@@ -102,7 +108,8 @@ def _spellings(word: str) -> list[str]:
 
 
 def _mentioned(word: str, corpus_text: Text) -> bool:
-    for spelling in _spellings(word):
+    """Any spelling of the word in the corpus; for a place, any spelling of the place ("Japanese": "Japan")."""
+    for spelling in _spellings(word) + _PLACE_SPELLINGS.get(fold(word), []):
         if isinstance(corpus_text, CorpusText):
             if corpus_text.has_phrase(spelling):
                 return True

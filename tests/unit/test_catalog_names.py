@@ -11,7 +11,9 @@ from core.model import Passage
 STORED = [("European Commission (EC)", "Code of Practice on Disinformation", "2018"),
           ("European Commission For the Efficiency of Justice (CEPEJ)", "European ethical Charter", "2018"),
           ("Department of Defense (DoD)", "DoD Ethical Principles for Artificial Intelligence", "2020"),
-          ("Google", "AI Principles", "2018")]
+          ("Google", "AI Principles", "2018"),
+          ("Japanese Cabinet Office", "Social Principles of Human-Centric AI", "2019"),
+          ("Japanese Society for Artificial Intelligence (JSAI)", "Ethical Guidelines", "2017")]
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +49,27 @@ def test_a_year_none_of_its_statements_carries_is_then_absent(catalog):
 def test_a_generic_document_name_written_out_is_no_mention(catalog):
     """Only organisations: "AI principles" in a question names no one's document in particular."""
     assert not catalog.mentions("What do AI principles say about safety?").documents
+
+
+def test_a_year_none_of_a_places_bodies_carries_is_absent(catalog):
+    """Bodies named only by their place are asked about together: absent only when none carries the year."""
+    mentions = catalog.mentions("What did Japan say about AI in 2025?")
+    assert mentions.authors == mentions.by_place == {"Japanese Cabinet Office",
+                                                     "Japanese Society for Artificial Intelligence (JSAI)"}
+    assert catalog.absent_years({2025}, mentions) == [
+        "Japanese Cabinet Office / Japanese Society for Artificial Intelligence (JSAI) in 2025"]
+    assert catalog.absent_years({2017}, mentions) == []  # one of them carries it
+    assert catalog.absent_years({2019, 2025}, mentions) == []
+    # a body named outright decides alone, its place's other bodies aside
+    assert catalog.absent_years({2019}, catalog.mentions("What did the JSAI say about AI in 2019?")) == [
+        "Japanese Society for Artificial Intelligence (JSAI) in 2019"]
+
+
+def test_a_places_many_bodies_are_named_in_part():
+    bodies = [f"German Body {letter}" for letter in "ABCDEF"]
+    catalog = Catalog.from_passages([Passage(id=f"g{i}:0", statement_id=f"g{i}", text="...", author=body,
+                                             document=f"Paper {i}", date="2019") for i, body in enumerate(bodies)])
+    mentions = catalog.mentions("What did Germany say about AI in 2030?")
+    assert mentions.by_place == set(bodies)
+    assert catalog.absent_years({2030}, mentions) == [
+        "German Body A / German Body B / German Body C / 3 more organisations in 2030"]

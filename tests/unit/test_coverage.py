@@ -130,7 +130,10 @@ def test_a_named_year_no_statement_of_the_named_body_carries():
     # an undated statement keeps the year open only for a question naming its document outright
     assert catalog.absent_years({2024}, Mentions(authors={"Google"})) == ["Google in 2024"]
     assert catalog.absent_years({2024}, Mentions(authors={"Google"}, documents={"D2"})) == []
-    assert catalog.absent_years({2024}, Mentions(authors={"OECD"}, by_place={"OECD"})) == []  # only via a place
+    # bodies named only through a place are asked about together (the place's one body here)
+    assert catalog.absent_years({2024}, Mentions(authors={"OECD"}, by_place={"OECD"})) == ["OECD in 2024"]
+    # beside a body named outright, a place's bodies are the question's context, not its object
+    assert catalog.absent_years({2024}, Mentions(authors={"OECD", "Google"}, by_place={"OECD"})) == ["Google in 2024"]
     # a document named outright speaks for its organisation
     assert catalog.absent_years({2024}, Mentions(documents={"D1"})) == ["OECD in 2024"]
     assert catalog.absent_years({2019}, Mentions(documents={"D1"})) == []

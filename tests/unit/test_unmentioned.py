@@ -66,3 +66,9 @@ def test_absent_reason_says_which_names_the_store_never_mentions():
     assert absent_reason([], ["BRICS"]) == "The stored texts never mention BRICS."
     assert absent_reason(["EU AI Act"], ["BRICS", "IMF"]) == (
         "The corpus holds no text of the EU AI Act. The stored texts never mention BRICS, IMF.")
+
+
+def test_a_place_is_mentioned_in_any_of_its_spellings():
+    assert unmentioned("What do the Japanese say about security?", "cabinet office, government of japan", set()) == []
+    assert unmentioned("What do the Kenyans say about security?", "cabinet office, government of japan", set()) == [
+        "Kenyans"]
