@@ -72,6 +72,9 @@ def load_pdf(path: Path) -> ParseResult:
         document.close()
     statements = _statements(pages, heights, widths, labels, meta, source, issues)
     if not statements:  # an error, not a warning: the user must learn the file added nothing
+        if any(pages):  # text, but no paragraph long enough to quote: a form, a drawing, a page of labels
+            raise IngestError(source, f"no passage to store: the text layer holds only margin lines and fragments "
+                                      f"under {MIN_WORDS} words (a form or a drawing?)")
         raise IngestError(source, "no text layer: no extractable text (a scanned PDF? run OCR on it first)")
     return ParseResult(statements, issues)
 
@@ -162,10 +165,10 @@ def _statements(pages: list[list[layout.Segment]], heights: list[float], widths:
         stmt.date, stmt.date_text = meta.get("_date"), meta.get("_date_text")
         stmt.id = ""
         stmt.finalize()
-    if dropped or fragments:
-        issues.append(ParseIssue(source, None, f"left out {dropped} margin line(s) (page numbers, running "
-                                               f"headers, stamps) and {fragments} fragment(s) under {MIN_WORDS} "
-                                               "words (figure labels)"))
+    left_out = ([f"{dropped} margin line(s) (page numbers, running headers, stamps)"] if dropped else []) + (
+        [f"{fragments} fragment(s) under {MIN_WORDS} words (figure labels)"] if fragments else [])
+    if left_out and statements:  # with no statement at all, load_pdf's error says so
+        issues.append(ParseIssue(source, None, "left out " + " and ".join(left_out)))
     return statements
 
 

@@ -243,6 +243,30 @@ def test_corrupt_pdf_is_an_error(tmp_path: Path) -> None:
         load_pdf(path)
 
 
+def test_pdf_without_text_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(make_pdf([[]]))
+    with pytest.raises(IngestError, match=r"scan\.pdf.*no text layer"):
+        load_pdf(path)
+
+
+def test_pdf_of_fragments_only_says_it_has_text_but_nothing_to_quote(tmp_path: Path) -> None:
+    """A form or a drawing has a text layer of labels ("Name", "Submit"): not a scanned PDF."""
+    path = tmp_path / "form.pdf"
+    path.write_bytes(make_pdf([["Name"], ["Check here"], ["Submit"]]))
+    with pytest.raises(IngestError, match=r"form\.pdf.*no passage to store.*fragments under 3 words"):
+        load_pdf(path)
+
+
+def test_pdf_report_of_what_was_left_out_names_only_what_was(tmp_path: Path) -> None:
+    path = tmp_path / "labels.pdf"
+    path.write_bytes(make_pdf([["Figure 1"], ["AI systems must be safe and robust in operation."]]))
+    result = load_pdf(path)
+    assert [s.text for s in result.statements] == ["AI systems must be safe and robust in operation."]
+    notes = [str(i) for i in result.issues if "left out" in str(i)]
+    assert len(notes) == 1 and "1 fragment(s) under 3 words" in notes[0] and "margin" not in notes[0], notes
+
+
 def test_encrypted_pdf_is_an_error(tmp_path: Path) -> None:
     from pypdf import PdfReader, PdfWriter
 
