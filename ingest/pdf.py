@@ -250,9 +250,14 @@ def _plausible_title(title: str) -> bool:
     return len(t) >= 4 and not re.search(r"\.(docx?|tex|pdf|dvi|indd)$|^untitled$|^microsoft word", t, re.IGNORECASE)
 
 
+# a folder no one named: a content hash (Gradio keeps each upload under ``<hash>/<name>``), a temporary folder
+_UNNAMED_FOLDER = re.compile(r"[0-9a-f]{16,}|[0-9a-f-]{32,}|tmp\w*|temp\w*|\d+", re.IGNORECASE)
+
+
 def _folder_name(path: Path) -> str | None:
+    """The folder a file was filed in, as its organisation, unless it is a folder no one named."""
     folder = path.resolve().parent.name
-    return folder or None
+    return folder if folder and not _UNNAMED_FOLDER.fullmatch(folder) else None
 
 
 def _pdf_date(value: str) -> str | None:

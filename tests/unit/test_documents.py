@@ -227,6 +227,16 @@ def test_pdf_without_metadata_uses_stem(tmp_path: Path) -> None:
     assert (stmt.document, stmt.author, stmt.authors, stmt.page) == ("untitled-guidance", tmp_path.name, None, 1)
 
 
+@pytest.mark.parametrize("folder", ["3f9c2a81be44d0a7c6e15f0b9d8e2a4c71f3b6d2", "tmpc7ehxgvq", "20250120"])
+def test_pdf_in_a_folder_no_one_named_has_no_organisation(tmp_path: Path, folder: str) -> None:
+    """Gradio files each upload under a hash of its content; a temporary folder names no organisation either."""
+    path = tmp_path / folder / "guidance.pdf"
+    path.parent.mkdir()
+    path.write_bytes(make_pdf([["The only page of this guidance."]]))
+    (stmt,) = load_pdf(path).statements
+    assert stmt.author is None
+
+
 @pytest.mark.parametrize("keep", [0.3, 0.6, 0.95])
 def test_truncated_pdf_is_an_error(pdf_path: Path, keep: float) -> None:
     data = pdf_path.read_bytes()
