@@ -49,8 +49,8 @@ from assistant.retrieval.lexical import STOPWORDS
 from assistant.retrieval.names import is_law_title
 from core.text import fold_for_names as fold
 
-__all__ = ["Named", "OwnedText", "check_titles", "fold", "missing_titles", "named_codes", "named_names", "named_quoted",
-           "named_titles", "named_zh_titles", "owned_texts", "unknown_bodies", "unknown_names"]
+__all__ = ["Named", "OwnedText", "check_titles", "fold", "has_phrase", "missing_titles", "named_codes", "named_names",
+           "named_quoted", "named_titles", "named_zh_titles", "owned_texts", "unknown_bodies", "unknown_names"]
 
 Text = str | CorpusText  # the stored names and texts (``corpus_text.py``), or a plain string in tests
 
@@ -302,9 +302,9 @@ def owned_text_held(owned_text: OwnedText, names: list[str]) -> bool | None:
     words = [w for w in re.findall(r"[\w\-&.]+", fold(owned_text.owner)) if w.strip(".")]
     owner_words = _distinctive(words)
     if owner_words:
-        owned = [n for n in names if all(_has_phrase(w, n) for w in owner_words)]
+        owned = [n for n in names if all(has_phrase(w, n) for w in owner_words)]
     elif len(words) >= 2:  # a name of generic and place words only: "Council of Europe", whole
-        owned = [n for n in names if _has_phrase(" ".join(words), n)]
+        owned = [n for n in names if has_phrase(" ".join(words), n)]
     else:
         return None
     if not owned:
@@ -314,7 +314,7 @@ def owned_text_held(owned_text: OwnedText, names: list[str]) -> bool | None:
     return any(re.search(rf"(?<!\w){re.escape(fold(w)[:5])}", n) for w in describing for n in owned)
 
 
-def _has_phrase(phrase: str, text: Text) -> bool:
+def has_phrase(phrase: str, text: Text) -> bool:
     r"""``phrase`` as whole words in ``text`` (what the regex ``(?<!\w)phrase(?!\w)`` matches), found by
     ``find`` and a look at the characters either side: ``text`` may be the whole corpus, and a regex walks
     all of it from the start (~50 ms a title at 150,000 passages), where ``find`` jumps between occurrences."""
@@ -336,18 +336,18 @@ def title_held(title: str, corpus_text: Text, names: list[str]) -> bool:
     while len(words) > 2 and re.fullmatch(r"[\w.]+-(?:backed|led|funded|based|sponsored|endorsed|run|made)", words[0]):
         words = words[1:]
     distinctive = [w for w in words if w not in _GENERIC and w not in _PLACE_WORDS]
-    if distinctive and any(all(_has_phrase(w, name) for w in distinctive) for name in names):
+    if distinctive and any(all(has_phrase(w, name) for w in distinctive) for name in names):
         return True
     # the whole title in a stored text ("the Universal Declaration of Human Rights"), its leading place aside
     while words and words[0] in _PLACE_WORDS:
         words = words[1:]
-    return len(words) >= 2 and _has_phrase(" ".join(words), corpus_text)
+    return len(words) >= 2 and has_phrase(" ".join(words), corpus_text)
 
 
 def code_held(code: str, corpus_text: Text) -> bool:
     """A code is held when it occurs with or without its space."""
     letters, number = fold(code).split()
-    return any(_has_phrase(f"{letters}{sep}{number}", corpus_text) for sep in (" ", "-", ""))
+    return any(has_phrase(f"{letters}{sep}{number}", corpus_text) for sep in (" ", "-", ""))
 
 
 # words of a Chinese title that do not say which text is meant

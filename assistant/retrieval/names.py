@@ -111,7 +111,7 @@ class ChineseNameWords:
         from core.text import HAN_RUN
 
         self.store = store
-        runs = [run for name in names for run in re.findall(r"[\u4e00-\u9fff]+", name)]
+        runs = [run for name in names for run in HAN_RUN.findall(name)]
         self.words = sorted({w for run in runs for w in tokenize(run) if HAN_RUN.match(w) and len(w) >= 2})
         self._vectors: np.ndarray | None = None
 

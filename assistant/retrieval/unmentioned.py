@@ -38,6 +38,7 @@ from collections.abc import Callable, Collection
 
 from assistant.retrieval.aliases import PLACES
 from assistant.retrieval.corpus_text import CorpusText
+from assistant.retrieval.coverage import has_phrase
 from core.text import fold_for_names as fold
 
 __all__ = ["name_words", "unmentioned"]
@@ -109,13 +110,8 @@ def _spellings(word: str) -> list[str]:
 
 def _mentioned(word: str, corpus_text: Text) -> bool:
     """Any spelling of the word in the corpus; for a place, any spelling of the place ("Japanese": "Japan")."""
-    for spelling in _spellings(word) + _PLACE_SPELLINGS.get(fold(word), []):
-        if isinstance(corpus_text, CorpusText):
-            if corpus_text.has_phrase(spelling):
-                return True
-        elif re.search(rf"(?<!\w){re.escape(spelling)}(?!\w)", corpus_text):
-            return True
-    return False
+    spellings = _spellings(word) + _PLACE_SPELLINGS.get(fold(word), [])
+    return any(has_phrase(spelling, corpus_text) for spelling in spellings)
 
 
 def unmentioned(question: str, corpus_text: Text, stored_name_words: Collection[str],

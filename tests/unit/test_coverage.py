@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from assistant.retrieval.corpus_text import CorpusText
-from assistant.retrieval.coverage import _has_phrase, fold, missing_titles, named_codes, named_titles, unknown_bodies
+from assistant.retrieval.coverage import fold, has_phrase, missing_titles, named_codes, named_titles, unknown_bodies
 
 CORPUS = fold(
     "\n".join([
@@ -158,9 +158,9 @@ _PIECES = st.text(alphabet="ab _-.é1中", max_size=14)
 
 @given(phrase=st.text(alphabet="ab _-.é1中", min_size=1, max_size=3), text=_PIECES)
 def test_whole_phrase_search_agrees_with_the_word_boundary_regex(phrase, text):
-    """``_has_phrase`` walks occurrences with ``str.find`` for speed on the whole corpus; it must find exactly
+    """``has_phrase`` walks occurrences with ``str.find`` for speed on the whole corpus; it must find exactly
     what the regex it replaced finds."""
-    assert _has_phrase(phrase, text) == (re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None)
+    assert has_phrase(phrase, text) == (re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None)
 
 
 _UTF8 = "abZ _-é1中文あ😀\u0301\n"  # 1- to 4-byte characters; 中文: CJK pairs, あ: 3 bytes but not CJK
