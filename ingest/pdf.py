@@ -251,7 +251,7 @@ def _plausible_title(title: str) -> bool:
 
 
 # a folder no one named: a content hash (Gradio keeps each upload under ``<hash>/<name>``), a temporary folder
-_UNNAMED_FOLDER = re.compile(r"[0-9a-f]{16,}|[0-9a-f-]{32,}|tmp\w*|temp\w*|\d+", re.IGNORECASE)
+_UNNAMED_FOLDER = re.compile(r"[0-9a-f]{16,}|[0-9a-f-]{32,}|tmp\w*|temp|\d+", re.IGNORECASE)
 
 
 def _folder_name(path: Path) -> str | None:
