@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import sys
 import time
@@ -36,7 +35,9 @@ def timings(values: list[float]) -> dict[str, float]:
 
 
 def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from benchmarks.common import peak_rss_mib
+
+    return peak_rss_mib()  # this worker's own (ru_maxrss would carry the orchestrator's peak)
 
 
 def _settings(args: argparse.Namespace, **extra: Any):

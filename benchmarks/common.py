@@ -15,6 +15,25 @@ WAIE = SHARED / "data" / "waie_statements.jsonl"
 DEV = SHARED / "eval" / "dev_questions.jsonl"
 
 
+def peak_rss_mib() -> float:
+    """This process's own peak resident memory, in MiB.
+
+    Not ``getrusage(RUSAGE_SELF).ru_maxrss``: on Linux a child process's ``ru_maxrss`` starts from its parent's peak
+    at fork and survives ``exec``, so a worker started by a benchmark that holds 900 MiB reports 900 MiB however
+    little it uses (measured: a child of an 800 MiB parent reported 812 MiB, its own ``VmHWM`` 11 MiB).  ``VmHWM``
+    belongs to this process image; ``ru_maxrss`` only where /proc is missing."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def need_shared() -> None:
     if not WAIE.exists():
         sys.exit(f"benchmark needs {WAIE} (the shared data folder); not found")

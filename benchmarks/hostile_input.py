@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -95,6 +94,7 @@ CASES: dict[str, tuple[str, Callable[[int], str | bytes], float]] = {
 def measure_one(case: str, size: int) -> dict:
     """Build ``case`` at ``size`` bytes, parse it once in this process; seconds, peak RSS and the outcome."""
     from assistant.index.sync import IngestReport, parse_files
+    from benchmarks.common import peak_rss_mib
 
     suffix, build, _ = CASES[case]
     with tempfile.TemporaryDirectory() as folder:
@@ -110,7 +110,7 @@ def measure_one(case: str, size: int) -> dict:
         seconds = time.perf_counter() - start
     crashed = [e for e in report.errors if ": error: could not read (" in e]
     return {"case": case, "bytes": path.stat().st_size if path.exists() else len(data), "seconds": seconds,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_rss_mb": peak_rss_mib(),  # this child's own
             "statements": sum(len(s) for _, s in parsed), "errors": [e[-200:] for e in report.errors[:3]],
             "crashed": crashed[:1]}
 

@@ -11,12 +11,11 @@ are kept in the store's embedding cache, keyed by model and text); later rounds 
 
 from __future__ import annotations
 
-import resource
 import statistics
 import time
 from collections.abc import Callable
 
-from common import DEV, bench_charter, store_arguments
+from common import DEV, bench_charter, peak_rss_mib, store_arguments
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -58,7 +57,7 @@ def main() -> None:
                 times.append(time.perf_counter() - t)
         print(f"{label:<15} n={len(times)}  p50 {statistics.median(times) * 1000:.0f} ms   "
               f"p95 {percentile(times, 0.95) * 1000:.0f} ms")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mib()
     print(f"peak RSS: {rss:.0f} MiB ({charter.store.count()} passages)")
 
 
