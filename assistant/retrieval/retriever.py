@@ -180,11 +180,11 @@ class Retriever:
 
     def _finish(self, query: str, vectors: QueryVectors, passages: list[Passage], method: str, signals: Signals,
                 mentions: Mentions | None = None, years: set[int] | None = None) -> SearchResult:
-        # the names a question mentions are read once per search: coverage and the verdict both need them
-        mentions = mentions if mentions is not None else self.index.catalog.mentions(query)
-        missing, held = self.coverage(query, passages, mentions, years) if passages else ([], [])
-        unknown = unknown_names(query, self.index.corpus_text, self.index.statement_names)
         index = self.index
+        # the names a question mentions are read once per search: coverage and the verdict both need them
+        mentions = mentions if mentions is not None else index.catalog.mentions(query)
+        missing, held = self.coverage(query, passages, mentions, years) if passages else ([], [])
+        unknown = unknown_names(query, index.corpus_text, index.statement_names)
         never = unmentioned(query, index.corpus_text, index.name_words,
                             index.chinese_name_words.translates) if passages else []
         domain = None
@@ -192,7 +192,7 @@ class Retriever:
             domain = self.background.margin(vectors, signals.best_dense, signals.best_second,
                                             self.tuning.dense_spread, self.tuning.second_spread)
         signals = replace(signals, unknown_names=float(len(unknown)), domain_margin=domain)
-        verdict = decide(query, passages, self.index, signals, self.floors, self.tuning, self.store, missing, held,
+        verdict = decide(query, passages, index, signals, self.floors, self.tuning, self.store, missing, held,
                          mentions, never)
         return SearchResult(query, passages, abstain=verdict.abstain, reason=verdict.reason, method=method,
                             score=verdict.score, signals=signals, missing=missing, unmentioned=never)
