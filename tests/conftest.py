@@ -314,11 +314,15 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory) -> Iterator[str]:
     """A real `chroma run` server on a free local port; yields its URL.
-    Tests share it, so each should use its own collection name."""
+    Tests share it, so each should use its own collection name.  Its clients keep
+    what they derive from it in the user's cache folder (``ChromaStore.local_folder``):
+    that folder is the session's own while the server runs."""
     exe = BIN / "chroma"
     if not exe.exists():
         pytest.skip(f"no chroma executable next to {sys.executable}")
     folder = tmp_path_factory.mktemp("chroma_server")
+    env = pytest.MonkeyPatch()
+    env.setenv("XDG_CACHE_HOME", str(folder / "client-cache"))
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = (folder / "server.log").open("wb")
@@ -342,6 +346,7 @@ def chroma_server(tmp_path_factory) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
+        env.undo()
         proc.terminate()
         try:
             proc.wait(timeout=15)

@@ -111,6 +111,10 @@ class Store(Protocol):
     def stamp(self) -> str | None:
         """Changes with every write (None where the store keeps none): persisted derived data checks it."""
 
+    @property
+    def local_folder(self) -> Path:
+        """A folder on this machine where data derived from the store may be persisted."""
+
     def query(self, query_vector: np.ndarray, k: int, filters: Filters | None = None, *,
               within: Sequence[str] | None = None,
               within_vectors: np.ndarray | None = None) -> list[tuple[StoredPassage, float]]:

@@ -79,6 +79,8 @@ T = TypeVar("T")
 BATCH = 500  # ids per Chroma call: keeps a request (and a server's payload) small
 RETIRED = "retired"  # metadata flag of a replaced row in the instant before it is deleted
 STAMP_FILE = "content-stamp"  # changes with every write (see ChromaStore.stamp)
+STAMP_KEY = "content_stamp"  # a server collection's stamp, kept in its metadata (see ChromaStore.stamp)
+SERVER_INDEX_DIRNAME = "server-index"
 RETIRED_MARGIN = 4  # extra hits a query asks for first, to stay at k after dropping retired rows
 COMPARE_UNDER = 400  # ids a query ``within`` them compares directly rather than asking Chroma
 LOW_SPACE = 8_000_000  # bytes an embedded store keeps free for Chroma's own logs and compaction
@@ -330,9 +332,13 @@ def ingest_lock_path(settings: Settings) -> Path:
     the settings alone, so ``--rebuild`` can hold it before any collection is opened."""
     if not settings.store.chroma_url:
         return settings.store.path / "charter-ingest.lock"
-    url = urlparse(settings.store.chroma_url)
-    name = f"{url.hostname}_{url.port or ''}_{settings.store.collection}".replace("/", "_")
-    return Path(tempfile.gettempdir()) / "charter-server-locks" / f"{name}.lock"
+    return Path(tempfile.gettempdir()) / "charter-server-locks" / f"{_server_key(settings)}.lock"
+
+
+def _server_key(settings: Settings) -> str:
+    """``<host>_<port>_<collection>``: names this machine's files about one server collection."""
+    url = urlparse(settings.store.chroma_url or "")
+    return f"{url.hostname}_{url.port or ''}_{settings.store.collection}".replace("/", "_")
 
 
 def drop_collections(settings: Settings) -> None:
@@ -429,25 +435,49 @@ class ChromaStore:
                 cache.clear()
 
     def _wrote(self) -> None:
-        """Bump the generation, and for an embedded store the stamp on disk that tells a new process
-        whether what the retriever persisted beside the store (BM25, names) still matches it."""
+        """Bump the generation, and the content stamp that tells a new process whether what the retriever
+        persisted from the store (BM25, names, vectors) still matches it: a file beside an embedded store, the
+        main collection's metadata on a server (so a write by any client of the server changes it)."""
         self._changing()
         self._generation += 1
-        if not self.settings.store.chroma_url:
-            try:
-                (self.settings.store.path / STAMP_FILE).write_text(uuid.uuid4().hex, encoding="ascii")
-            except OSError:  # an unstamped store only costs the retriever a rebuild
-                pass
+        stamp = uuid.uuid4().hex
+        if self.settings.store.chroma_url:
+            metadata = {**(self._fresh_collection().metadata or {}), STAMP_KEY: stamp}
+            self.collection.modify(metadata=metadata)  # replaces the metadata whole: the model id kept
+            return
+        try:
+            (self.settings.store.path / STAMP_FILE).write_text(stamp, encoding="ascii")
+        except OSError:  # an unstamped store only costs the retriever a rebuild
+            pass
+
+    def _fresh_collection(self) -> Any:
+        """The main collection as the server holds it now (a Collection object keeps the metadata it was
+        fetched with)."""
+        ef: Any = _ChromaEmbeddingFunction(self.embedder)
+        return self.client.get_collection(self.settings.store.collection, embedding_function=ef)
 
     @property
     def stamp(self) -> str | None:
-        """The content stamp of an embedded store (None for a server, or a store no write has stamped yet)."""
+        """The content stamp (None for a store no write has stamped yet); one request to a server."""
         if self.settings.store.chroma_url:
-            return None
+            value = (self._fresh_collection().metadata or {}).get(STAMP_KEY)
+            return str(value) if value else None
         try:
             return (self.settings.store.path / STAMP_FILE).read_text(encoding="ascii").strip() or None
         except OSError:
             return None
+
+    @property
+    def local_folder(self) -> Path:
+        """The folder on this machine for what is derived from the store (the retriever's snapshot): the
+        embedded store's own folder; for a server's collection, one of the user's cache folder
+        (``~/.cache/charter/server-index/<host>_<port>_<collection>``), so a client reads every row over HTTP
+        once per write, not once per process."""
+        if not self.settings.store.chroma_url:
+            return self.settings.store.path
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("charter", appauthor=False)) / SERVER_INDEX_DIRNAME / _server_key(self.settings)
 
     def count(self) -> int:
         """Visible passages: all rows minus any retired in the instant before their delete."""

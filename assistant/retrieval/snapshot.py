@@ -13,13 +13,15 @@ Chroma loading the second collection's whole index (+367 MiB at 150k).
 
 Why persisted: rebuilding all of this means reading every stored row and
 tokenizing it with jieba, which grows with the corpus (seconds at 1.5k
-passages, minutes at 150k).  So it is written to ``<store>/retrieval-index``
-with the store's content stamp (``Store.stamp``, changed by every write); a
-process whose store carries the same stamp loads it (the BM25 arrays
-memory-mapped) without reading a single row.  After a write it is rebuilt
-once (the service does it right after an ingest), re-tokenizing only texts it
-has not seen: tokens are kept by text hash.  A store without a stamp (a
-``chroma run`` server) is rebuilt in memory per process, as before.
+passages, minutes at 150k, all of it over HTTP for a server).  So it is
+written to ``<local folder>/retrieval-index`` (``Store.local_folder``: the
+embedded store's folder, or a cache folder per server collection) with the
+store's content stamp (``Store.stamp``, changed by every write); a process
+whose store carries the same stamp loads it (the BM25 arrays memory-mapped)
+without reading a single row.  After a write it is rebuilt once (the service
+does it right after an ingest), re-tokenizing only texts it has not seen:
+tokens are kept by text hash.  A store without a stamp (a server collection
+no Charter has written to) is rebuilt in memory per process, without vectors.
 """
 
 from __future__ import annotations
@@ -73,8 +75,8 @@ class StoreSnapshot:
 
     def __init__(self, store: Store):
         self.store = store
-        folder = _folder(store)
         stamp = store.stamp
+        folder = _folder(store, stamp)
         loaded = _load(folder, stamp) if folder is not None and stamp else None
         if loaded is None:
             loaded = _build(store, folder, stamp)
@@ -168,9 +170,8 @@ def _stack(found: dict[str, np.ndarray], ids: list[str]) -> np.ndarray:
     return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
-def _folder(store: Store) -> Path | None:
-    path = Path(store.location)
-    return path / DIRNAME if store.stamp is not None and path.is_dir() else None
+def _folder(store: Store, stamp: str | None) -> Path | None:
+    return store.local_folder / DIRNAME if stamp is not None else None
 
 
 Views = tuple[RowMatrix | None, RowMatrix | None]  # each view's vectors, row for row with the ids
@@ -243,8 +244,8 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> Loaded:
                          for p in passages if p.document}),
         "facets": facets.names,
     }
-    # vectors only where they are persisted: a server's client would hold every vector in memory (537 MB
-    # at 150k passages) that the server already holds, and read them all over HTTP in each process
+    # vectors only where they are persisted: otherwise a server's client would hold every vector in memory
+    # (537 MB at 150k passages) that the server already holds, and read them all over HTTP in each process
     persisted = folder is not None and bool(stamp)
     arrays = (_read_vectors(store, meta["ids"], second=False) if persisted else None,
               _read_vectors(store, meta["ids"], second=True) if persisted and store.has_second_view else None)

@@ -9,6 +9,7 @@ import uuid
 from urllib.parse import urlparse
 
 import chromadb
+import numpy as np
 import pytest
 from conftest import SEED_NAME, SEEDS, assert_seed_statements, stored_statements, summary_numbers
 from conftest import cli_invoke as invoke
@@ -109,3 +110,34 @@ def test_cli_in_server_mode(run_charter, server_settings, tmp_path):
     assert stats.exit_code == 0, stats.stderr
     assert json.loads(stats.stdout)["statements"] == 1 and json.loads(stats.stdout)["years"] == {"2021": 1}
     assert not (tmp_path / "store").exists()
+
+
+def test_a_server_clients_snapshot_is_built_once_per_write_not_once_per_process(server_settings, store_factory,
+                                                                                corpus_copy):
+    """The retriever's snapshot of a server collection (BM25, names, every vector) is read over HTTP once after a
+    write and kept in this machine's cache folder under the collection's content stamp; a later client loads it
+    without reading a row, and a write by any client changes the stamp, so the next client rebuilds."""
+    from assistant.retrieval.snapshot import StoreSnapshot
+
+    writer = store_factory(server_settings)
+    assert writer.stamp is None, "a collection no write has stamped"
+    ingest(writer, [corpus_copy], progress=False)
+    stamp = writer.stamp
+    assert stamp and _raw_collection(server_settings).metadata["content_stamp"] == stamp
+    assert _raw_collection(server_settings).metadata["embedding_model"] == writer.embedder.model_id
+    built = StoreSnapshot(writer)
+    assert writer.local_folder.is_dir() and server_settings.store.chroma_url not in str(writer.local_folder)
+
+    reader = store_factory(server_settings)  # another process on this machine
+    reader.all_passages = None  # type: ignore[method-assign]  # reading every row would fail
+    reader.vectors = None  # type: ignore[method-assign]
+    loaded = StoreSnapshot(reader)
+    assert loaded.ids == built.ids and loaded.vectors is not None and loaded.second_vectors is not None
+    every = np.arange(loaded.size)
+    assert np.array_equal(loaded.vectors.rows(every), built.vectors.rows(every))
+
+    other = store_factory(server_settings)  # another client writes: the stamp moves and the next client rebuilds
+    other.delete_statements([built.rows([0])[0].meta["statement_id"]])
+    assert other.stamp not in (None, stamp)
+    rebuilt = StoreSnapshot(store_factory(server_settings))
+    assert rebuilt.size < built.size
