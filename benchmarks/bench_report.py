@@ -140,13 +140,18 @@ def write(results: dict[str, Any], out: Path) -> None:
             f"{cs['offline_answer']['p50_ms']:.0f} / {cs['offline_answer']['p95_ms']:.0f} | "
             f"{ps['peak_mib']:.0f} / {cs['peak_mib']:.0f} | {p['store_mib']:.0f} / {c['store_mib']:.0f} | "
             f"{c['serve_cold_start_s']:.1f} s |")
-    lines += ["", "Through a local `chroma run` server (p50 ms; the server's own memory is not in the peak RSS "
-              "above):", "",
-              "| passages | peer dense | Charter hybrid | Charter dense | Charter BM25 |", "|---|---|---|---|---|"]
+    lines += ["", "Through a local `chroma run` server (p50 ms; client peak memory, the server's own not counted; "
+              "Charter's first client after a write, which reads every row over HTTP once for the snapshot the "
+              "clients after it load):", "",
+              "| passages | peer dense | Charter hybrid | Charter dense | Charter BM25 | client MiB peer / Charter | "
+              "Charter first client: first answer s / MiB |", "|---|---|---|---|---|---|---|"]
     for s in results["sizes"]:
         p, c = s["peer"]["server"], s["charter"]["server"]
+        first = c.get("first_client", {})
         lines.append(f"| {s['passages']:,} | {p['dense']['p50_ms']:.0f} | {c['hybrid']['p50_ms']:.0f} | "
-                     f"{c['dense']['p50_ms']:.0f} | {c['bm25']['p50_ms']:.0f} |")
+                     f"{c['dense']['p50_ms']:.0f} | {c['bm25']['p50_ms']:.0f} | "
+                     f"{p['peak_mib']:.0f} / {c['peak_mib']:.0f} | "
+                     f"{first.get('first_search_s', float('nan')):.1f} / {first.get('peak_mib', float('nan')):.0f} |")
     model = results["ingest_with_model"]
     lines += ["", "Ingest with the models running (no cache; Charter embeds e5 and USE, the peer e5): "
               f"peer {model['peer']['passages_per_s']:.1f} passages/s, Charter {model['charter']['passages_per_s']:.1f}"

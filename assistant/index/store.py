@@ -436,14 +436,15 @@ class ChromaStore:
 
     def _wrote(self) -> None:
         """Bump the generation, and the content stamp that tells a new process whether what the retriever
-        persisted from the store (BM25, names, vectors) still matches it: a file beside an embedded store, the
-        main collection's metadata on a server (so a write by any client of the server changes it)."""
+        persisted from the store (BM25, names, vectors) still matches it: the main collection's metadata (so a
+        write by any client of a server changes it), and for an embedded store a file beside it, read faster."""
         self._changing()
         self._generation += 1
         stamp = uuid.uuid4().hex
+        # in the collection's metadata in both modes: an embedded store later served by `chroma run` keeps it
+        metadata = {**(self._fresh_collection().metadata or {}), STAMP_KEY: stamp}
+        self.collection.modify(metadata=metadata)  # replaces the metadata whole: the model id kept
         if self.settings.store.chroma_url:
-            metadata = {**(self._fresh_collection().metadata or {}), STAMP_KEY: stamp}
-            self.collection.modify(metadata=metadata)  # replaces the metadata whole: the model id kept
             return
         try:
             (self.settings.store.path / STAMP_FILE).write_text(stamp, encoding="ascii")
