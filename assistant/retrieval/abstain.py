@@ -41,6 +41,7 @@ from assistant.retrieval.signals import Signals, background_z
 from assistant.retrieval.snapshot import StoreSnapshot
 from assistant.settings import RetrievalSettings
 from core.model import Passage
+from core.text import fold_for_names
 
 # Fitted by `benchmarks/abstention.py --fit` (logistic regression, L2 1.0) on the 47 tuning-half questions the
 # name check leaves to it; feature order as in Signals.features().  Keyed by (main model id, second model id)
@@ -174,6 +175,10 @@ def decide(query: str, passages: list[Passage], snapshot: StoreSnapshot, signals
     # Rome Call for AI Ethics in 2024" asks about a text of 2024, not partly about the stored Rome Call (with
     # several bodies, "compare the OECD Recommendation with DeepMind's 2024 paper", the year may be one part's)
     partly = bool(held) and not any(YEAR_ABSENCE.search(m) and " / " not in m for m in missing)
+    # a held name inside an absent text's name is that text's own body ("the WHO's guidance on large multi-modal
+    # models": the WHO is stored, its guidance is not), not a second part of the question the store answers
+    held = [h for h in held if not any(fold_for_names(h) in fold_for_names(m) for m in missing)]
+    partly = partly and bool(held)
     if missing:
         return _absent(missing, unmentioned, held if partly else [])
     # nearer to questions about other things than to anything stored (off_domain.py; left unmeasured, None, for

@@ -147,6 +147,15 @@ def test_a_year_absence_is_not_a_partly_covered_question():
     assert not two.abstain and (two.reason or "").startswith("Partly covered")
 
 
+def test_the_body_of_an_absent_text_is_not_a_covered_part():
+    """"What does the WHO's guidance on LMMs say": the stored WHO is the absent guidance's own body, not a
+    second text the question asks about; beside it, a held text of its own is still answered."""
+    verdict = _decide(["Zed Council’s guidance on quantum agents"], ["Zed Council"])
+    assert verdict.abstain and "Zed Council’s guidance on quantum agents" in (verdict.reason or "")
+    partly = _decide(["Zed Council’s guidance on quantum agents"], ["Zed Council", "Rome Call"])
+    assert not partly.abstain and (partly.reason or "").endswith("about the Rome Call.")
+
+
 def test_a_law_title_is_the_translation_only_of_a_law():
     """NameVectors over a stand-in embedder: the title's vector is that of a code of principles, which would
     stand out, but a law's title may only match a law's name."""
