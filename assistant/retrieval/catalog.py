@@ -32,7 +32,7 @@ GENERIC_NAME_WORDS = frozenset(
 )
 GENERIC_ACRONYMS = frozenset({"AI", "ML", "IT", "ICT", "AGI", "R&D", "EU", "UN", "US", "UK"})
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_ACRONYM = re.compile(r"\b[A-Z][A-Za-z&]*[A-Z]\b")
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z&]*[A-Z]\b|\b[A-Z]{1,4}\d{1,3}\b")  # "OECD", "DeepMind", "G20"
 # how ``Catalog.absent_years`` joins the organisations and the years ("OpenAI in 2024"), for telling its items
 YEAR_ABSENCE_MARK = " in "
 YEAR_ABSENCE = re.compile(r" in (?:19|20)\d\d(?:, (?:19|20)\d\d)*$")

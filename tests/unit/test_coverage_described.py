@@ -125,6 +125,21 @@ def test_short_forms_and_legal_suffixes_name_an_organisation():
     assert catalog.mentions("2019年Quorx说了什么？").authors == {"Quorx Group Plc"}
 
 
+def test_a_short_form_with_digits_names_its_body():
+    """"G20", "W7": a short form in brackets with digits is named as an all-capital one is."""
+    from assistant.retrieval.catalog import Catalog
+    from core.model import Passage
+
+    catalog = Catalog.from_passages([
+        Passage(id="p1", statement_id="s1", text="x", author="Group of Nine (G9)", document="Notes", date="2019"),
+        Passage(id="p2", statement_id="s2", text="x", author="Gamma Council", document="Charter", date="2019"),
+    ])
+    assert catalog.mentions("What did the G9 say about AI in 2020?").authors == {"Group of Nine (G9)"}
+    assert catalog.mentions("G9在2020年说了什么？").authors == {"Group of Nine (G9)"}
+    assert catalog.mentions("What did the G8 say?").authors == set()
+    assert catalog.absent_years({2020}, catalog.mentions("What did the G9 say in 2020?"))
+
+
 def _decide(missing: list[str], held: list[str]):
     from assistant.retrieval.abstain import Floors, decide
     from assistant.retrieval.signals import Signals
