@@ -173,6 +173,22 @@ class Catalog:
             names = [*names[:_LISTED_BODIES - 1], f"{len(names) - _LISTED_BODIES + 1} more organisations"]
         return [f"{' / '.join(names)}{YEAR_ABSENCE_MARK}{', '.join(map(str, sorted(years)))}"]
 
+    def fits(self, document: str, mentions: Mentions, years: set[int]) -> bool:
+        """Could ``document`` be the text a question names in other words (a Chinese title matched by meaning,
+        ``names.py``), given the bodies and years it names beside the title?  Not when the question names bodies
+        (outright or by their place: "英国2021年的《国家人工智能战略》") and none of them wrote it, nor when it
+        names years and the document's bodies carry none of them (an undated one could be of any year)."""
+        bodies = {a for a, docs in self.documents_by_author.items() if document in docs}
+        if mentions.authors and not bodies & mentions.authors:
+            return False
+        if years:
+            held = Counter[str]()
+            for author in bodies:
+                held.update(self.years_by_author.get(author, Counter()))
+            if held and NO_DATE not in held and not any(str(y) in held for y in years):
+                return False
+        return True
+
     def stats(self) -> dict[str, Any]:
         return {
             "statements": self.statements,

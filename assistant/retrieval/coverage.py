@@ -366,17 +366,21 @@ def zh_title_words(title: str) -> list[str]:
 
 
 def zh_title_held(title: str, corpus_text: Text, names: list[str],
-                  similar_name: Callable[[str], bool] | None) -> bool:
+                  similar_name: Callable[[str], bool] | None, *, pinned: bool = False) -> bool:
     """A Chinese title is held when it stands in a stored name or text, when its distinctive words all stand in
     one stored name, or when a stored name stands out as its translation.  A title of generic words only
-    (《章程》, 《人工智能伦理原则》) names no text in particular, unless it is a law's (《人工智能法》)."""
+    (《章程》, 《人工智能伦理原则》) names no text in particular, unless it is a law's (《人工智能法》) or the question
+    pins it to a year with no stored body (``pinned``: "英国2021年的《国家人工智能战略》" is one text): then a stored
+    name must stand out as its translation or hold it, not a stored text use it as a phrase in passing."""
     folded = fold(title)
-    if folded in corpus_text:
+    if folded in corpus_text and not pinned:
         return True
     words = [fold(w) for w in zh_title_words(title)]
     if words and any(all(w in name for w in words) for name in names):
         return True
-    if not words and not is_law_title(title):
+    if not words and not is_law_title(title) and not pinned:
+        return True
+    if pinned and any(folded in name for name in names):
         return True
     # a law's title of generic words only (《人工智能法》) is still one law's name, and a code of principles on
     # the same subject is not its translation (names.py): held only when a stored law's name stands out for it
@@ -384,14 +388,16 @@ def zh_title_held(title: str, corpus_text: Text, names: list[str],
 
 
 def check_titles(question: str, corpus_text: Text, names: list[str],
-                 similar_name: Callable[[str], bool] | None = None) -> tuple[list[str], list[str]]:
+                 similar_name: Callable[[str], bool] | None = None, *,
+                 pinned: bool = False) -> tuple[list[str], list[str]]:
     """(titles and codes the question names that the corpus lacks, those it holds).
 
     ``corpus_text`` (the stored names and texts) and ``names`` (one
     "author document" string per stored statement) come already passed through
     ``core.text.fold_for_names``: the retriever prepares them once per store,
     not per question.  ``similar_name`` says whether a Chinese title is the
-    translation of a stored name (None: only the lexical checks).
+    translation of a stored name (None: only the lexical checks); ``pinned``, whether the question pins its
+    titles to a year and names no stored body (``zh_title_held``).
     """
     missing: list[str] = []
     held: list[str] = []
@@ -401,7 +407,7 @@ def check_titles(question: str, corpus_text: Text, names: list[str],
         elif item.kind == "code":
             ok = code_held(item.text, corpus_text)
         else:
-            ok = zh_title_held(item.text, corpus_text, names, similar_name)
+            ok = zh_title_held(item.text, corpus_text, names, similar_name, pinned=pinned)
         inside = item.kind == "code" and any(re.sub(r"\W", "", item.text) in re.sub(r"\W", "", m) for m in missing)
         if ok:
             held.append(item.text)

@@ -52,6 +52,10 @@ class NameVectors:
                 self._second = self.store.second.embed_recurring(self.labels, is_query=True)
         return self._dense, self._second
 
+    def document_of(self, label: str) -> str:
+        """The stored document a label of ``standout`` names."""
+        return self.documents[self.labels.index(label)]
+
     def zscores(self, title: str) -> np.ndarray:
         """How far each name stands out for ``title`` (z-score over all names, both views averaged)."""
         dense, second = self._vectors()

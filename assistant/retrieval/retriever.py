@@ -169,13 +169,19 @@ class Retriever:
         A Chinese title may be the translation of the name of a document among ``passages`` (names.py)."""
         index = self.index
         among = {p.document for p in passages if p.document}
-
-        def similar_name(title: str) -> bool:
-            return index.names.standout(title, among)[0] >= self.tuning.name_match_z
-
-        missing, held = check_titles(query, index.corpus_text, index.statement_names, similar_name)
         mentions = mentions if mentions is not None else index.catalog.mentions(query)
         years = years if years is not None else question_years(query)
+
+        def similar_name(title: str) -> bool:
+            z, label = index.names.standout(title, among)
+            # named by meaning, it must also be of the bodies and years the question names beside it
+            return z >= self.tuning.name_match_z and index.catalog.fits(index.names.document_of(label), mentions,
+                                                                         years)
+
+        # a title of generic words beside a year and no stored body ("《人工智能安全治理框架》（2024年）"): one text
+        missing, held = check_titles(query, index.corpus_text, index.statement_names, similar_name,
+                                     pinned=bool(years) and not (mentions.authors or mentions.documents
+                                                                 - mentions.by_place))
         return missing + index.catalog.absent_years(years, mentions), held
 
     def _finish(self, query: str, vectors: QueryVectors, passages: list[Passage], method: str, signals: Signals,

@@ -107,6 +107,20 @@ def test_chinese_titles_lexical_generic_and_translated():
     assert missing_titles(absent, CORPUS2, NAMES2, similar_name=lambda t: False) == ["互联网信息服务深度合成管理规定"]
 
 
+
+def test_a_generic_chinese_title_pinned_to_a_year_names_one_text():
+    """"《人工智能治理框架》（2024年）" with no stored body named is one text: a stored text that uses the phrase in
+    passing does not hold it, only a stored name (or one standing out as its translation) does."""
+    from assistant.retrieval.coverage import check_titles
+
+    corpus = CORPUS2 + "\n" + fold("各国应制定人工智能治理框架。")
+    question = "《人工智能治理框架》（2024年）把风险分为哪几类？"
+    assert check_titles(question, corpus, NAMES2)[0] == []
+    assert check_titles(question, corpus, NAMES2, pinned=True)[0] == ["人工智能治理框架"]
+    assert check_titles(question, corpus, NAMES2, lambda t: True, pinned=True)[0] == []
+    assert check_titles("《全球人工智能治理倡议》说了什么？", CORPUS2, NAMES2, pinned=True)[0] == []
+
+
 def test_unknown_names_are_counted_not_vetoed():
     from assistant.retrieval.coverage import unknown_names
 

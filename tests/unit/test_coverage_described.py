@@ -195,3 +195,18 @@ def test_a_law_title_is_the_translation_only_of_a_law():
     assert names.standout("泽德人工智能原则")[1] == "Zed Council: Zed Principles on AI"
     assert names.standout("泽德人工智能法")[1] == "Zed Parliament: Zed Data Act"
     assert names.standout("泽德人工智能法", among={"Zed Principles on AI"})[0] == float("-inf")
+
+
+def test_a_document_matched_by_meaning_must_fit_the_bodies_and_years_named_beside_it():
+    from assistant.retrieval.catalog import Catalog, Mentions
+    from core.model import Passage
+
+    catalog = Catalog.from_passages([
+        Passage(id="p1", statement_id="s1", text="x", author="Zed Council", document="Zed Strategy", date="2019"),
+        Passage(id="p2", statement_id="s2", text="x", author="Quill Board", document="Quill Notes", date=None),
+    ])
+    assert catalog.fits("Zed Strategy", Mentions(), set())
+    assert catalog.fits("Zed Strategy", Mentions(authors={"Zed Council"}), {2019})
+    assert not catalog.fits("Zed Strategy", Mentions(authors={"Quill Board"}), set())  # another body's text
+    assert not catalog.fits("Zed Strategy", Mentions(), {2021})  # of a year its body never wrote in
+    assert catalog.fits("Quill Notes", Mentions(), {2021})  # undated: could be of any year
