@@ -103,3 +103,96 @@ def place_name_spellings(canonical: str) -> tuple[str, ...]:
     """Spellings of a place that identify it inside an organisation's name."""
     return tuple(s for s in place_spellings(canonical) if s not in _WEAK_IN_NAMES)
 
+
+
+# Bodies as Chinese questions name them -> how English names spell them.  Stored names are mostly English, and a
+# Chinese question names the OECD 经合组织, not "OECD": without this it names no stored body at all, so neither a
+# year none of its statements carries (catalog.absent_years) nor a body the corpus never mentions
+# (unmentioned.py) can be told.  Widely used names of international, governmental, standards and industry bodies
+# in AI governance, stored or not; a name used for several bodies (欧洲委员会, 国防部) is left out.
+BODIES: dict[str, tuple[str, ...]] = {
+    "经合组织": ("OECD", "Organisation for Economic Co-operation and Development"),
+    "经济合作与发展组织": ("OECD", "Organisation for Economic Co-operation and Development"),
+    "联合国教科文组织": ("UNESCO",),
+    "教科文组织": ("UNESCO",),
+    "世界卫生组织": ("WHO", "World Health Organization"),
+    "世卫组织": ("WHO", "World Health Organization"),
+    "国际劳工组织": ("ILO", "International Labour Organization"),
+    "国际货币基金组织": ("IMF", "International Monetary Fund"),
+    "世界银行": ("World Bank",),
+    "世界经济论坛": ("World Economic Forum", "WEF"),
+    "国际电信联盟": ("ITU", "International Telecommunication Union"),
+    "国际电联": ("ITU", "International Telecommunication Union"),
+    "国际标准化组织": ("ISO", "International Organization for Standardization"),
+    "北约": ("NATO",),
+    "北大西洋公约组织": ("NATO",),
+    "联合国大会": ("General Assembly",),
+    "联合国秘书长": ("Secretary-General",),
+    "欧盟委员会": ("European Commission",),
+    "欧委会": ("European Commission",),
+    "欧洲议会": ("European Parliament",),
+    "欧洲理事会": ("European Council",),
+    "欧洲数据保护委员会": ("European Data Protection Board", "EDPB"),
+    "人工智能高级别专家组": ("High-Level Expert Group on AI", "AI HLEG"),
+    "二十国集团": ("G20", "Group of Twenty"),
+    "七国集团": ("G7", "Group of Seven"),
+    "电气电子工程师学会": ("IEEE",),
+    "电气与电子工程师协会": ("IEEE",),
+    "美国计算机协会": ("ACM", "Association for Computing Machinery"),
+    "国际计算机学会": ("ACM", "Association for Computing Machinery"),
+    "美国国家标准与技术研究院": ("NIST", "National Institute of Standards and Technology"),
+    "美国国家标准技术研究院": ("NIST", "National Institute of Standards and Technology"),
+    "美国国防部": ("Department of Defense", "DoD"),
+    "英国上议院": ("House of Lords",),
+    "上议院": ("House of Lords",),
+    "英国信息专员办公室": ("Information Commissioner's Office", "ICO"),
+    "科技部": ("Ministry of Science and Technology", "MOST"),
+    "科学技术部": ("Ministry of Science and Technology", "MOST"),
+    "工业和信息化部": ("Ministry of Industry and Information Technology", "MIIT"),
+    "工信部": ("Ministry of Industry and Information Technology", "MIIT"),
+    "国家互联网信息办公室": ("Cyberspace Administration of China", "CAC"),
+    "国家网信办": ("Cyberspace Administration of China", "CAC"),
+    "网信办": ("Cyberspace Administration of China", "CAC"),
+    "中国信息通信研究院": ("China Academy of Information and Communications Technology", "CAICT"),
+    "信通院": ("China Academy of Information and Communications Technology", "CAICT"),
+    "全国信息安全标准化技术委员会": ("TC260",),
+    "全国网络安全标准化技术委员会": ("TC260",),
+    "中国科学院": ("Chinese Academy of Sciences",),
+    "中科院": ("Chinese Academy of Sciences",),
+    "北京智源人工智能研究院": ("Beijing Academy of Artificial Intelligence", "BAAI"),
+    "智源研究院": ("Beijing Academy of Artificial Intelligence", "BAAI"),
+    "中国人工智能产业发展联盟": ("Artificial Intelligence Industry Alliance", "AIIA"),
+    "清华大学": ("Tsinghua",),
+    "北京大学": ("Peking University",),
+    "麻省理工学院": ("MIT", "Massachusetts Institute of Technology"),
+    "斯坦福大学": ("Stanford",),
+    "牛津大学": ("University of Oxford",),
+    "未来生命研究所": ("Future of Life Institute",),
+    "人工智能合作伙伴关系": ("Partnership on AI",),
+    "兰德公司": ("RAND",),
+    "布鲁金斯学会": ("Brookings",),
+    "国际特赦组织": ("Amnesty International",),
+    "人权观察": ("Human Rights Watch",),
+    "宗座生命科学院": ("Pontifical Academy for Life",),
+    "新加坡个人数据保护委员会": ("Personal Data Protection Commission", "PDPC"),
+    "新加坡金融管理局": ("Monetary Authority of Singapore",),
+    "日本内阁府": ("Cabinet Office",),
+    "谷歌": ("Google",),
+    "微软": ("Microsoft",),
+    "亚马逊": ("Amazon",),
+    "英特尔": ("Intel",),
+    "英伟达": ("NVIDIA",),
+    "腾讯": ("Tencent",),
+    "百度": ("Baidu",),
+    "阿里巴巴": ("Alibaba",),
+    "华为": ("Huawei",),
+    "旷视": ("Megvii",),
+    "商汤": ("SenseTime",),
+}
+
+
+def body_mentions(text: str) -> dict[str, tuple[str, ...]]:
+    """The Chinese names of ``BODIES`` that ``text`` uses (the longest where one holds another: 国家网信办, not
+    also 网信办), each with its English spellings."""
+    found = [name for name in BODIES if name in text]
+    return {name: BODIES[name] for name in found if not any(name != other and name in other for other in found)}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from assistant.retrieval.aliases import place_mentions, place_name_spellings
+from assistant.retrieval.aliases import body_mentions, place_mentions, place_name_spellings
 from assistant.retrieval.lexical import STOPWORDS
 from core.model import Filters, Passage
 from core.text import CJK_RUN, HAN_RUN, has_cjk
@@ -246,11 +246,23 @@ class Catalog:
                     getattr(found, kind).add(name)
                     if how == "place":
                         found.by_place.add(name)
+        for spellings in body_mentions(question).values():  # bodies named in Chinese (aliases.BODIES)
+            found.authors |= self._authors_spelled(spellings)
         low = question.casefold()
         for full, names in self._name_index.by_full.items():  # organisations written out (``full_name``)
             if full in low and re.search(rf"(?<!\w){re.escape(full)}(?!\w)", low):
                 found.authors |= names
         _drop_inner_names(found, low)
+        return found
+
+    def _authors_spelled(self, spellings: tuple[str, ...]) -> set[str]:
+        """The stored organisations whose names hold one of these English spellings as whole words (an
+        all-capital short form in its case: "WHO" is not "who")."""
+        found = set()
+        for spelling in spellings:
+            pattern = re.compile(rf"(?<!\w){re.escape(spelling)}(?!\w)",
+                                 0 if spelling.isupper() or any(c.isdigit() for c in spelling) else re.IGNORECASE)
+            found |= {a for a in self.authors if pattern.search(a)}
         return found
 
     def _candidates(self, question: str, q_words: set[str], q_acronyms: set[str], places: set[str]) -> set[str]:

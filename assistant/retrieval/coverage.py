@@ -365,6 +365,11 @@ def zh_title_words(title: str) -> list[str]:
     return [w for w in dict.fromkeys(tokenize(title)) if w not in ZH_GENERIC and len(w) > 1]
 
 
+def generic_zh_title(title: str) -> bool:
+    """Of generic words only (《章程》, 《人工智能伦理原则》), and not a law's title (《人工智能法》: one law's)."""
+    return not zh_title_words(title) and not is_law_title(title)
+
+
 def zh_title_held(title: str, corpus_text: Text, names: list[str],
                   similar_name: Callable[[str], bool] | None, *, pinned: bool = False) -> bool:
     """A Chinese title is held when it stands in a stored name or text, when its distinctive words all stand in
@@ -378,7 +383,7 @@ def zh_title_held(title: str, corpus_text: Text, names: list[str],
     words = [fold(w) for w in zh_title_words(title)]
     if words and any(all(w in name for w in words) for name in names):
         return True
-    if not words and not is_law_title(title) and not pinned:
+    if generic_zh_title(title) and not pinned:
         return True
     if pinned and any(folded in name for name in names):
         return True
@@ -406,6 +411,8 @@ def check_titles(question: str, corpus_text: Text, names: list[str],
             ok = title_held(item.text, corpus_text, names)
         elif item.kind == "code":
             ok = code_held(item.text, corpus_text)
+        elif generic_zh_title(item.text) and not pinned:
+            continue  # names no text in particular: neither a text the store lacks nor one it holds
         else:
             ok = zh_title_held(item.text, corpus_text, names, similar_name, pinned=pinned)
         inside = item.kind == "code" and any(re.sub(r"\W", "", item.text) in re.sub(r"\W", "", m) for m in missing)

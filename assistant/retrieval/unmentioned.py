@@ -26,6 +26,10 @@ What is not taken for such a name:
   statement" names "IDAIS 威尼斯", which no lexical rule can see (the
   cross-lingual second view tells it, ``names.ChineseNameWords``).
 
+A Chinese question names bodies in Chinese: a name of ``aliases.BODIES``
+(国家互联网信息办公室) counts as unmentioned when neither it nor any of its
+English spellings ("Cyberspace Administration of China", "CAC") is stored.
+
 The corpus text's word list (``corpus_text.py``) answers "never mentioned"
 without a scan, so the check costs microseconds a question at any store size.
 """
@@ -36,7 +40,7 @@ import difflib
 import re
 from collections.abc import Callable, Collection
 
-from assistant.retrieval.aliases import PLACES
+from assistant.retrieval.aliases import PLACES, body_mentions
 from assistant.retrieval.corpus_text import CorpusText
 from assistant.retrieval.coverage import has_phrase
 from core.text import fold_for_names as fold
@@ -132,4 +136,8 @@ def unmentioned(question: str, corpus_text: Text, stored_name_words: Collection[
         if translated is not None and translated(word):
             continue
         found.append(word)
+    # a body named in Chinese (aliases.BODIES) that neither its Chinese nor any English spelling of it is stored as
+    for name, spellings in body_mentions(question).items():
+        if fold(name) not in corpus_text and not any(has_phrase(fold(s), corpus_text) for s in spellings):
+            found.append(f"{name} ({spellings[-1]})")
     return found

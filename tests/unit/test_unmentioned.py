@@ -72,3 +72,32 @@ def test_a_place_is_mentioned_in_any_of_its_spellings():
     assert unmentioned("What do the Japanese say about security?", "cabinet office, government of japan", set()) == []
     assert unmentioned("What do the Kenyans say about security?", "cabinet office, government of japan", set()) == [
         "Kenyans"]
+
+
+@pytest.mark.parametrize("text", [CORPUS, CorpusText.from_str(CORPUS)])
+@pytest.mark.parametrize("question, expected", [
+    # a body named in Chinese whose English spellings the corpus holds is mentioned ("经合组织": "OECD")
+    ("经合组织在人工智能问责上建议什么？", []),
+    ("二十国集团部长们说了什么？", []),
+    # one it never mentions in any spelling is not; the longest name only (国家网信办, not also 网信办)
+    ("国家网信办发布了哪些人工智能规定？", ["国家网信办 (CAC)"]),
+    ("国际货币基金组织怎么看人工智能对就业的影响？", ["国际货币基金组织 (International Monetary Fund)"]),
+])
+def test_bodies_named_in_chinese(text, question, expected):
+    assert unmentioned(question, text, NAME_WORDS) == expected
+
+
+def test_a_body_named_in_chinese_is_a_mention_of_its_stored_organisation():
+    from assistant.retrieval.aliases import body_mentions
+    from assistant.retrieval.catalog import Catalog
+    from core.model import Passage
+
+    assert list(body_mentions("国家互联网信息办公室和网信办")) == ["国家互联网信息办公室", "网信办"]
+    assert list(body_mentions("国家网信办说")) == ["国家网信办"]
+    catalog = Catalog.from_passages([
+        Passage(id="p1", statement_id="s1", text="x", author="World Health Organization (WHO)", document="D1",
+                date="2021"),
+        Passage(id="p2", statement_id="s2", text="x", author="Who Cares Trust", document="D2", date="2020"),
+    ])
+    assert catalog.mentions("世卫组织2021年说了什么？").authors == {"World Health Organization (WHO)"}
+    assert catalog.absent_years({2023}, catalog.mentions("世卫组织2023年说了什么？"))
