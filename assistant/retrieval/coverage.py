@@ -39,7 +39,7 @@ judge.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.retrieval.aliases import PLACES
@@ -290,14 +290,16 @@ def _owned_phrases(question: str) -> list[str]:
     return [re.split(r"[,.;:?!()]", question[m.end():], maxsplit=1)[0] for m in _POSSESSIVE.finditer(question)]
 
 
-def owned_text_held(owned_text: OwnedText, names: list[str]) -> bool | None:
+def owned_text_held(owned_text: OwnedText, names: list[str], authors: Sequence[str] = ()) -> bool | None:
     """Is the text an organisation is asked about among its stored documents?  None when the owner is not
     stored, or is a place ("Singapore's framework" may be any of its bodies' texts), so other checks decide.
 
     The words before the kind of text say which text most closely ("regulatory considerations on AI for
     health": "regulatory"), so they decide when there are any, else those after it.  Held when no such word
     is left (“Google's principles”) or one of them (its first five letters, for "guidelines for developers"
-    ~ "developer") stands in a stored name of that owner."""
+    ~ "developer") stands in a stored name of that owner: in its document's part, when ``authors`` (the folded
+    organisation names, longest first) tell where that starts ("UNESCO's guidance on education" is not held by
+    the word "Educational" in UNESCO's own name)."""
     describing = owned_text.before or owned_text.after
     words = [w for w in re.findall(r"[\w\-&.]+", fold(owned_text.owner)) if w.strip(".")]
     owner_words = _distinctive(words)
@@ -311,7 +313,13 @@ def owned_text_held(owned_text: OwnedText, names: list[str]) -> bool | None:
         return None
     if not describing:
         return True
-    return any(re.search(rf"(?<!\w){re.escape(fold(w)[:5])}", n) for w in describing for n in owned)
+    documents = [_document_part(n, authors) for n in owned]
+    return any(re.search(rf"(?<!\w){re.escape(fold(w)[:5])}", n) for w in describing for n in documents)
+
+
+def _document_part(name: str, authors: Sequence[str]) -> str:
+    """The document's part of an "author document" name (the whole name when no author opens it)."""
+    return next((name[len(a) + 1:] for a in authors if name.startswith(a + " ")), name)
 
 
 def has_phrase(phrase: str, text: Text) -> bool:
@@ -394,7 +402,7 @@ def zh_title_held(title: str, corpus_text: Text, names: list[str],
 
 def check_titles(question: str, corpus_text: Text, names: list[str],
                  similar_name: Callable[[str], bool] | None = None, *,
-                 pinned: bool = False) -> tuple[list[str], list[str]]:
+                 pinned: bool = False, authors: Sequence[str] = ()) -> tuple[list[str], list[str]]:
     """(titles and codes the question names that the corpus lacks, those it holds).
 
     ``corpus_text`` (the stored names and texts) and ``names`` (one
@@ -402,7 +410,8 @@ def check_titles(question: str, corpus_text: Text, names: list[str],
     ``core.text.fold_for_names``: the retriever prepares them once per store,
     not per question.  ``similar_name`` says whether a Chinese title is the
     translation of a stored name (None: only the lexical checks); ``pinned``, whether the question pins its
-    titles to a year and names no stored body (``zh_title_held``).
+    titles to a year and names no stored body (``zh_title_held``); ``authors``, the folded organisation names,
+    longest first (``owned_text_held``).
     """
     missing: list[str] = []
     held: list[str] = []
@@ -421,7 +430,7 @@ def check_titles(question: str, corpus_text: Text, names: list[str],
         elif not inside:  # "Bill C-27" is reported once, not also as its code
             missing.append(item.text)
     for owned in owned_texts(question):
-        found = owned_text_held(owned, names)
+        found = owned_text_held(owned, names, authors)
         if found is False and not any(owned.owner in m for m in missing):
             missing.append(owned.text)
             # a stored title inside that description ("Google's 2023 AI Principles progress update") is the

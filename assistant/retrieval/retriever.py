@@ -181,7 +181,7 @@ class Retriever:
         # a title of generic words beside a year and no stored body ("《人工智能安全治理框架》（2024年）"): one text
         missing, held = check_titles(query, index.corpus_text, index.statement_names, similar_name,
                                      pinned=bool(years) and not (mentions.authors or mentions.documents
-                                                                 - mentions.by_place))
+                                                                 - mentions.by_place), authors=index.folded_authors)
         return missing + index.catalog.absent_years(years, mentions), held
 
     def _finish(self, query: str, vectors: QueryVectors, passages: list[Passage], method: str, signals: Signals,

@@ -104,6 +104,12 @@ class StoreSnapshot:
         return frozenset(w for name in self.statement_names for w in re.findall(r"[a-z0-9][a-z0-9\-]+", name))
 
     @cached_property
+    def folded_authors(self) -> list[str]:
+        """The stored organisation names, folded as ``statement_names`` are, longest first (for telling where
+        the document's part of one of those names starts)."""
+        return sorted({fold_for_names(a) for a in self.catalog.authors}, key=len, reverse=True)
+
+    @cached_property
     def chinese_name_words(self) -> ChineseNameWords:
         """The Chinese words of the stored names, for an English word that translates one (``names.py``)."""
         return ChineseNameWords(self.store, list(self.catalog.authors) + list(self.catalog.documents))
