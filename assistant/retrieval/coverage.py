@@ -67,7 +67,8 @@ TITLE_HEADS = (
 BODY_HEADS = frozenset(
     "Institute Institution Partnership Forum Foundation Commission Council Agency Office Ministry University "
     "Association Society Centre Center Alliance Group Lab Labs Laboratory Board Committee Authority Parliament "
-    "Assembly Network Coalition Consortium Organisation Organization Union Academy Observatory".split()
+    "Assembly Network Coalition Consortium Organisation Organization Union Academy Observatory Body Panel Bureau "
+    "Department Secretariat Court".split()
 )
 _CAP_WORD = re.compile(r"^(?:[A-Z][\w\-’'.&/]*|AI|[A-Z]{2,}[\w-]*)$")
 # joins inside one name ("Code of Practice on Disinformation"); "and" is left out: it mostly joins two names

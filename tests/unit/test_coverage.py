@@ -158,6 +158,7 @@ def test_a_named_year_no_statement_of_the_named_body_carries():
     ("What did the Ada Lovelace Institute recommend in its report on foundation models?", ["Ada Lovelace Institute"]),
     ("What did the Global Partnership on AI's ministerial declaration commit members to?",
      ["Global Partnership on AI"]),
+    ("Summarise the Zed High-level Advisory Body on AI's final report.", ["Zed High-level Advisory Body on AI"]),
     # a stored body (its distinctive words in one stored name) is never reported
     ("What did the Future of Life Institute say about arms races?", []),
     # a body named in passing, not asked what it said, is left to the score
