@@ -48,6 +48,7 @@ from assistant.retrieval.corpus_text import CorpusText, is_word_char
 from assistant.retrieval.lexical import STOPWORDS
 from assistant.retrieval.names import is_law_title
 from core.text import fold_for_names as fold
+from core.text import has_cjk
 
 __all__ = ["Named", "OwnedText", "check_titles", "fold", "has_phrase", "missing_titles", "named_codes", "named_names",
            "named_quoted", "named_titles", "named_zh_titles", "owned_texts", "unknown_bodies", "unknown_names"]
@@ -180,8 +181,24 @@ def named_codes(question: str) -> list[str]:
 
 
 def named_zh_titles(question: str) -> list[str]:
-    """Chinese 《titles》."""
-    return [t.strip() for t in _ZH_TITLE.findall(question) if t.strip()]
+    """Chinese 《titles》, and names of laws written without them (``named_zh_laws``)."""
+    return [t.strip() for t in _ZH_TITLE.findall(question) if t.strip()] + named_zh_laws(question)
+
+
+# where a law's name written without 《》 starts or ends: particles, prepositions, punctuation, dates
+_ZH_NAME_CUT = re.compile(r"[的了在对和与及里中是把被将就从向为由等，、。？！?!：:；;（）()“”\"'‘’\s]|\d+年|\d+月")
+# the ends of a law's name; 规定 alone is as often the verb ("对…规定了哪些义务")
+_ZH_LAW_NAME_END = re.compile(r"(?:条例|办法|法案|法规|管理规定|若干规定|暂行规定|实施规定)$")
+_ZH_ASKING = re.compile(r"什么|哪些|怎么|如何|是否|有没有")
+
+
+def named_zh_laws(question: str) -> list[str]:
+    """Names of laws a Chinese question writes without 《》 ("深度合成管理规定里…", "…出台的人脸识别技术应用安全管理
+    办法，"): a run of eight or more characters between particles that ends as a law's name does."""
+    text = _ZH_TITLE.sub("，", question)
+    return [part for part in _ZH_NAME_CUT.split(text)
+            if len(part) >= 8 and _ZH_LAW_NAME_END.search(part) and not _ZH_ASKING.search(part)
+            and re.fullmatch(r"[\u4e00-\u9fff0-9A-Za-z]+", part) and has_cjk(part)]
 
 
 def named_described(question: str) -> list[str]:

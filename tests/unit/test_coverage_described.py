@@ -118,6 +118,22 @@ def test_chinese_titles_of_laws():
     assert missing_titles("《人工智能法》规定了哪些义务？", CORPUS, NAMES, similar_name=lambda t: True) == []
 
 
+@pytest.mark.parametrize("question, laws", [
+    ("泽德数据合成管理规定里，对标识是怎么规定的？", ["泽德数据合成管理规定"]),
+    ("2025年出台的泽德人脸识别应用安全管理办法，对公共场所有什么限制？", ["泽德人脸识别应用安全管理办法"]),
+    ("泽德经济特区人工智能产业促进条例对高风险应用是怎么管理的", ["泽德经济特区人工智能产业促进条例"]),
+    # 规定 as the verb, a law inside 《》 (a title already), a short or asking run: no name
+    ("《泽德算法推荐管理规定》对算法推荐服务提供者规定了哪些义务？", []),
+    ("泽德的法律对自动化决策有什么规定？", []),
+    ("哪些原则提到了数据保护条例？", []),
+])
+def test_names_of_laws_written_without_title_marks(question, laws):
+    from assistant.retrieval.coverage import named_zh_laws
+
+    assert named_zh_laws(question) == laws
+    assert missing_titles(question, CORPUS, NAMES)[:len(laws)] == laws  # no stored law of that name
+
+
 def test_short_forms_and_legal_suffixes_name_an_organisation():
     from assistant.retrieval.catalog import Catalog
     from core.model import Passage
