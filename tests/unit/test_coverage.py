@@ -231,3 +231,27 @@ def test_the_corpus_text_is_read_from_its_file_memory_mapped(tmp_path):
     assert again.has_words and again.has_phrase("sb 1047") and not again.has_phrase("sb 1048")
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     assert not CorpusText.open(tmp_path / "empty.txt").has_phrase("a")
+
+
+@pytest.mark.parametrize("question, laws", [
+    ("Under the zorblax ai act, what must deployers do?", ["zorblax ai act"]),
+    ("qix local law 144 bias audit requirements", ["qix local law"]),
+    ("is there a data protection law mentioned?", ["data protection law"]),
+    ("can insurers keep algorithms secret if they follow state law?", ["state law"]),  # after the last stop word
+    # generic words only, or a question with capitals inside: no lower-case name
+    ("what does the ai act say?", []),
+    ("What Does The Zorblax AI Act Say", []),
+])
+def test_laws_named_in_a_lower_case_question(question, laws):
+    from assistant.retrieval.coverage import named_lower_laws
+
+    assert named_lower_laws(question) == laws
+
+
+def test_a_lower_case_law_is_missing_only_by_a_word_the_corpus_never_uses():
+    corpus = CORPUS + "\n" + fold("Firms report on data protection under financial law.")
+    assert missing_titles("Under the zorblax ai act, what must deployers do?", corpus, NAMES) == ["zorblax ai act"]
+    # words the corpus uses, in some form ("reporting": "report"), describe rather than name a law
+    assert missing_titles("should firms state their policy under financial reporting law?", corpus, NAMES) == []
+    assert missing_titles("is there a data protection law mentioned?", corpus, NAMES) == []
+    assert missing_titles("can firms keep algorithms secret under state law?", corpus + " state", NAMES) == []
