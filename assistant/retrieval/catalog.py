@@ -246,8 +246,10 @@ class Catalog:
                     getattr(found, kind).add(name)
                     if how == "place":
                         found.by_place.add(name)
-        for spellings in body_mentions(question).values():  # bodies named in Chinese (aliases.BODIES)
-            found.authors |= self._authors_spelled(spellings)
+        for spellings in body_mentions(question).values():  # bodies named in Chinese (aliases.BODIES): outright
+            named = self._authors_spelled(spellings)  # (联合国教科文组织 is UNESCO, not any body of the UN's place)
+            found.authors |= named
+            found.by_place -= named
         low = question.casefold()
         for full, names in self._name_index.by_full.items():  # organisations written out (``full_name``)
             if full in low and re.search(rf"(?<!\w){re.escape(full)}(?!\w)", low):

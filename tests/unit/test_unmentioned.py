@@ -101,3 +101,8 @@ def test_a_body_named_in_chinese_is_a_mention_of_its_stored_organisation():
     ])
     assert catalog.mentions("世卫组织2021年说了什么？").authors == {"World Health Organization (WHO)"}
     assert catalog.absent_years({2023}, catalog.mentions("世卫组织2023年说了什么？"))
+    # named outright, though its English name holds a place (联合国: the United Nations)
+    unesco = "United Nations Educational, Scientific and Cultural Organization (UNESCO)"
+    catalog = Catalog.from_passages([Passage(id="p3", statement_id="s3", text="x", author=unesco, document="D3")])
+    found = catalog.mentions("联合国教科文组织说了什么？")
+    assert found.authors == {unesco} and found.by_place == set()
