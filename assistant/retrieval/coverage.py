@@ -164,7 +164,7 @@ def named_titles(question: str) -> list[str]:
 
 
 # a law's name in a question written in lower case ("under the colorado ai act", "nyc local law 144"): up to three
-# words before the word naming a law, each neither a stop word nor a word of a question
+# words before the word naming a law, those after the last stop word, pronoun or verb of ``_LOWER_SKIP``
 _LOWER_LAW = re.compile(r"(?<![\w\-])((?:[a-z][a-z0-9\-]*\s+){1,3})(act|bill|law)(?![\w\-])")
 _LOWER_SKIP = frozenset("what which whose how why when where who does do did is are was were under in on of for by "
                         "to from with about into per the a an this that these those its their any every each some "
@@ -482,8 +482,8 @@ def check_titles(question: str, corpus_text: Text, names: list[str],
             held.append(item.text)
         elif not inside:  # "Bill C-27" is reported once, not also as its code
             missing.append(item.text)
-    # a law named in lower case by a word no stored name or text uses ("the colorado ai act"); one of words the
-    # corpus uses is as often a description ("under state law", "financial reporting law"), left to the score
+    # a law named in lower case by a word no stored name or text uses ("the colorado ai act"); one named by words
+    # the corpus uses is as often a description ("under state law", "financial reporting law"): left to the score
     for law in named_lower_laws(question):
         if any(w not in _GENERIC and not _used(fold(w), corpus_text) for w in law.split()[:-1]):
             missing.append(law)
