@@ -443,8 +443,10 @@ class ChromaStore:
         self._generation += 1
         stamp = uuid.uuid4().hex
         # in the collection's metadata in both modes: an embedded store later served by `chroma run` keeps it
-        metadata = {**(self._fresh_collection().metadata or {}), STAMP_KEY: stamp}
-        self.collection.modify(metadata=metadata)  # replaces the metadata whole: the model id kept
+        # modify replaces the metadata whole: the model id kept; legacy "hnsw:*" keys (a collection made by other
+        # tools) left out, as Chroma refuses them on modify, and the index keeps its space from its configuration
+        metadata = {k: v for k, v in (self._fresh_collection().metadata or {}).items() if not k.startswith("hnsw:")}
+        self.collection.modify(metadata={**metadata, STAMP_KEY: stamp})
         if self.settings.store.chroma_url:
             return
         try:

