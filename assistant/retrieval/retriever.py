@@ -192,7 +192,7 @@ class Retriever:
         missing, held = self.coverage(query, passages, mentions, years) if passages else ([], [])
         unknown = unknown_names(query, index.corpus_text, index.statement_names)
         never = unmentioned(query, index.corpus_text, index.name_words,
-                            index.chinese_name_words.translates) if passages else []
+                            index.chinese_name_words.translates, index.capitals) if passages else []
         domain = None
         if self.tuning.off_domain_margin is not None and not mentions.specific():
             domain = self.background.margin(vectors, signals.best_dense, signals.best_second,

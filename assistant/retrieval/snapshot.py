@@ -53,7 +53,10 @@ from core.text import fold_for_names
 
 SAMPLE_SIZE = 1000  # stored vectors per view to z-score against: enough for a mean and a spread
 DIRNAME = "retrieval-index"
-FORMAT = 5  # 2: facets.npy; 3: vectors.npy; 4: corpus_text.txt.words.npy; 5: second_vectors.npy
+FORMAT = 6  # 2: facets.npy; 3: vectors.npy; 4: corpus_text.txt.words.npy; 5: second_vectors.npy; 6: capitals
+# a word in capitals as stored texts write it ("OECD", "G20", "NIST"): the corpus text is case-folded, where "RAND"
+# would match a typo's "rand"
+_CAPITALS = re.compile(r"(?<![\w\-])[A-Z][A-Z0-9&]*[A-Z0-9](?![\w])")
 # rows a query within ids compares from the snapshot's vectors: reading a row costs ~3.5 us (2,000 rows 7 ms,
 # 20,000 rows 59 ms), Chroma's search within a list of ids 22-70 ms at 150k passages whatever its length
 COMPARE_IN_MEMORY = 8_000
@@ -86,6 +89,7 @@ class StoreSnapshot:
         self.position = {pid: i for i, pid in enumerate(self.ids)}
         self.catalog = Catalog.from_dict(meta["catalog"])
         self.statement_names: list[str] = meta["statement_names"]
+        self.capitals: frozenset[str] = frozenset(meta["capitals"])
         self.names = NameVectors(store, [(d, label) for d, label in meta["pairs"]])
         # z-score references: a seeded random sample across the whole store, not its first rows
         rng = random.Random(len(self.ids))
@@ -249,6 +253,8 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> Loaded:
         "pairs": sorted({(p.document, f"{p.author}: {p.document}" if p.author else p.document)
                          for p in passages if p.document}),
         "facets": facets.names,
+        # the words in capitals of the stored texts and names, in their case (unmentioned.py)
+        "capitals": sorted({w for text in [*names, *(row.text for row in rows)] for w in _CAPITALS.findall(text)}),
     }
     # vectors only where they are persisted: otherwise a server's client would hold every vector in memory
     # (537 MB at 150k passages) that the server already holds, and read them all over HTTP in each process

@@ -69,6 +69,7 @@ _PLACE_SPELLINGS = {fold(spelling): [fold(s) for s in (canonical, *others) if s.
                     for canonical, others in PLACES.items() for spelling in (canonical, *others)}
 # how close a word must be to a stored name's word to be taken for a typo of it (difflib's ratio)
 _TYPO_RATIO = 0.84
+_IN_CAPITALS = re.compile(r"[A-Z][A-Z0-9&]*[A-Z0-9]")  # "RAND", "G20"; not "GPT-4" nor "U.S."
 
 
 def _glossed(question: str, start: int, end: int) -> bool:
@@ -112,23 +113,29 @@ def _spellings(word: str) -> list[str]:
     return out
 
 
-def _mentioned(word: str, corpus_text: Text) -> bool:
-    """Any spelling of the word in the corpus; for a place, any spelling of the place ("Japanese": "Japan")."""
-    spellings = _spellings(word) + _PLACE_SPELLINGS.get(fold(word), [])
-    return any(has_phrase(spelling, corpus_text) for spelling in spellings)
+def _mentioned(word: str, corpus_text: Text, capitals: Collection[str] | None = None) -> bool:
+    """Any spelling of the word in the corpus; for a place, any spelling of the place ("Japanese": "Japan").  A
+    word in capitals ("RAND") only as a stored text writes it in capitals, when ``capitals`` lists those: the
+    corpus text is case-folded, and "a wide rand of cultures" does not mention RAND."""
+    places = _PLACE_SPELLINGS.get(fold(word), [])
+    if capitals is not None and _IN_CAPITALS.fullmatch(word):
+        return word in capitals or any(has_phrase(s, corpus_text) for s in places if len(s) > 3)  # not "us"
+    return any(has_phrase(spelling, corpus_text) for spelling in _spellings(word) + places)
 
 
 def unmentioned(question: str, corpus_text: Text, stored_name_words: Collection[str],
-                translated: Callable[[str], bool] | None = None) -> list[str]:
+                translated: Callable[[str], bool] | None = None,
+                capitals: Collection[str] | None = None) -> list[str]:
     """The name words of ``question`` (``name_words``) that the stored names and texts never contain.
 
     ``corpus_text``: every stored name and text, folded (``core.text.fold_for_names``);
     ``stored_name_words``: the folded words of the stored organisation and document names, for typos;
     ``translated``: is a word the translation of a Chinese word of a stored name (asked only of a word the
-    names and texts lack)."""
+    names and texts lack); ``capitals``: the words in capitals the stored texts and names write so (None: the
+    case-folded corpus text decides for them too)."""
     found = []
     for word in name_words(question):
-        if _mentioned(word, corpus_text):
+        if _mentioned(word, corpus_text, capitals):
             continue
         folded = fold(word)
         if len(folded) >= 5 and difflib.get_close_matches(folded, stored_name_words, n=1, cutoff=_TYPO_RATIO):

@@ -602,6 +602,13 @@ def test_an_english_name_of_a_text_stored_under_a_chinese_name_is_mentioned(seed
         == ["Zorblat"]
 
 
+def test_the_snapshot_keeps_the_words_stored_texts_write_in_capitals(seed):
+    """A word in capitals is mentioned only as stored texts write it (the corpus text itself is case-folded)."""
+    capitals = seed.retriever.index.capitals
+    assert "IDAIS" in capitals and all(w == w.upper() for w in capitals)
+    assert seed.retriever.search("What did the IDAIS statements ask of governments?").unmentioned == []
+
+
 def test_partly_covered_when_a_name_no_stored_text_mentions_stands_beside_a_stored_title(fx):
     result = fx.retriever.search("Compare the Asilomar AI Principles with what Zorblat said about arms races.")
     assert not result.abstain and result.passages and result.unmentioned == ["Zorblat"]

@@ -106,3 +106,15 @@ def test_a_body_named_in_chinese_is_a_mention_of_its_stored_organisation():
     catalog = Catalog.from_passages([Passage(id="p3", statement_id="s3", text="x", author=unesco, document="D3")])
     found = catalog.mentions("联合国教科文组织说了什么？")
     assert found.authors == {unesco} and found.by_place == set()
+
+
+def test_a_word_in_capitals_is_mentioned_only_as_the_corpus_writes_it_in_capitals():
+    """The corpus text is case-folded: "a wide rand of cultures" (a typo in a stored text) does not mention RAND."""
+    corpus = CORPUS + "\na wide rand of cultures."
+    question = "What did RAND's 2024 red-team study find?"
+    assert unmentioned(question, corpus, NAME_WORDS) == []  # without the words in capitals: "rand" is there
+    assert unmentioned(question, corpus, NAME_WORDS, capitals={"OECD", "G20"}) == ["RAND"]
+    assert unmentioned("What did the OECD and the G20 say?", corpus, NAME_WORDS, capitals={"OECD", "G20"}) == []
+    # a place's acronym is still mentioned by the place's name (not by "us" the pronoun)
+    assert unmentioned("What did the UAE say?", corpus + "\nthe united arab emirates", NAME_WORDS, capitals=set()) == []
+    assert unmentioned("What did the US say?", corpus + "\nlet us", NAME_WORDS, capitals=set()) == ["US"]
