@@ -157,7 +157,7 @@ class Catalog:
         that place's bodies together: the year is absent when none of them carries it."""
         documents = mentions.documents - mentions.by_place
         named = set(mentions.authors - mentions.by_place)
-        named |= {a for a, docs in self.documents_by_author.items() if documents & set(docs)}
+        named |= self.authors_of(documents)
         if not named:  # named only by a place ("What did Japan say in 2025?"): that place's bodies together
             named = set(mentions.authors)
         if not years or not named:
@@ -173,12 +173,16 @@ class Catalog:
             names = [*names[:_LISTED_BODIES - 1], f"{len(names) - _LISTED_BODIES + 1} more organisations"]
         return [f"{' / '.join(names)}{YEAR_ABSENCE_MARK}{', '.join(map(str, sorted(years)))}"]
 
+    def authors_of(self, documents: set[str]) -> set[str]:
+        """The organisations with a stored statement of one of these documents."""
+        return {a for a, docs in self.documents_by_author.items() if documents & docs.keys()}
+
     def fits(self, document: str, mentions: Mentions, years: set[int]) -> bool:
         """Could ``document`` be the text a question names in other words (a Chinese title matched by meaning,
         ``names.py``), given the bodies and years it names beside the title?  Not when the question names bodies
         (outright or by their place: "英国2021年的《国家人工智能战略》") and none of them wrote it, nor when it
         names years and the document's bodies carry none of them (an undated one could be of any year)."""
-        bodies = {a for a, docs in self.documents_by_author.items() if document in docs}
+        bodies = self.authors_of({document})
         if mentions.authors and not bodies & mentions.authors:
             return False
         if years:

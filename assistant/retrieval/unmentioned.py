@@ -145,6 +145,6 @@ def unmentioned(question: str, corpus_text: Text, stored_name_words: Collection[
         found.append(word)
     # a body named in Chinese (aliases.BODIES) that neither its Chinese nor any English spelling of it is stored as
     for name, spellings in body_mentions(question).items():
-        if fold(name) not in corpus_text and not any(has_phrase(fold(s), corpus_text) for s in spellings):
+        if fold(name) not in corpus_text and not any(_mentioned(s, corpus_text) for s in spellings):
             found.append(f"{name} ({spellings[-1]})")
     return found
