@@ -144,7 +144,7 @@ def stitch(rows: Sequence[StoredPassage]) -> str:
     return text
 
 
-def _stored_extra(meta: dict[str, Any]) -> dict[str, Any]:
+def stored_extra(meta: dict[str, Any]) -> dict[str, Any]:
     """The source's unknown fields, which the store keeps as one JSON string."""
     raw = meta.get("extra")
     if not raw:
@@ -162,7 +162,7 @@ def statement_from_passages(rows: Sequence[StoredPassage]) -> Statement | None:
         return None
     meta = min(rows, key=lambda r: r.meta.get("chunk", 0)).meta
     citation = {name: meta[name] for name in CITATION_FIELDS if name in meta}  # absent ones take the defaults
-    return Statement(text=stitch(rows), extra=_stored_extra(meta), id=str(meta.get("statement_id", "")),
+    return Statement(text=stitch(rows), extra=stored_extra(meta), id=str(meta.get("statement_id", "")),
                      key=str(meta.get("key") or ""), **citation)
 
 

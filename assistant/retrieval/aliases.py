@@ -6,6 +6,10 @@ agencies, and their text rarely repeats the country.
 
 from __future__ import annotations
 
+import gettext
+import re
+from functools import lru_cache
+
 from core.text import has_cjk
 
 # canonical English name -> other spellings (adjectives, Chinese, Japanese)
@@ -196,3 +200,84 @@ def body_mentions(text: str) -> dict[str, tuple[str, ...]]:
     also 网信办), each with its English spellings."""
     found = [name for name in BODIES if name in text]
     return {name: BODIES[name] for name in found if not any(name != other and name in other for other in found)}
+
+
+# Chinese names of countries that are also ordinary words: 中非 is as often "China-Africa" (中非合作) as the Central
+# African Republic
+_AMBIGUOUS_COUNTRY_NAMES = frozenset({"中非"})
+
+
+@lru_cache(maxsize=1)
+def countries_in_chinese() -> dict[str, tuple[str, ...]]:
+    """Chinese name of every country -> its English spellings, the one to show last: pycountry's ISO 3166 names
+    and their zh_CN translations (赞比亚 -> "Zambia"), with ``PLACES``' spellings of the places it lists (俄罗斯 ->
+    "Russia" as well as "Russian Federation").  A Chinese question names countries in Chinese, which no stored
+    English text spells: this is how a country it names is looked up at all."""
+    import pycountry
+
+    chinese = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
+    table: dict[str, tuple[str, set[str]]] = {}  # name -> (the English name to show, every spelling)
+    for country in pycountry.countries:
+        english = [name for name in (getattr(country, attr, None) for attr in ("name", "common_name", "official_name"))
+                   if name]
+        shown = getattr(country, "common_name", None) or country.name.split(",")[0]  # "Korea, Republic of"
+        spellings = set(english) | {name.split(",")[0] for name in english}
+        for name in english:
+            translated = chinese.gettext(name)
+            if translated != name and has_cjk(translated):
+                table.setdefault(translated, (shown, set()))[1].update(spellings)
+    for canonical, others in PLACES.items():
+        for spelling in others:
+            if has_cjk(spelling):
+                table[spelling] = (canonical, table.get(spelling, (canonical, set()))[1]
+                                   | {canonical, *(s for s in others if s.isascii())})
+    return {name: (*sorted(spellings - {shown}), shown) for name, (shown, spellings) in table.items()
+            if name not in _AMBIGUOUS_COUNTRY_NAMES}
+
+
+def _word_bounds(text: str) -> set[int]:
+    """The offsets where jieba's words of ``text`` start or end."""
+    from assistant.retrieval.lexical import chinese_words
+
+    bounds, at = {0}, 0
+    for word in chinese_words(text):
+        at += len(word)
+        bounds.add(at)
+    return bounds
+
+
+def country_mentions(text: str) -> dict[str, tuple[str, ...]]:
+    """The Chinese names of countries that ``text`` uses as whole words (赞比亚 in "中国和赞比亚在联合国", not 马里 in
+    马里兰州), each with its English spellings (``countries_in_chinese``)."""
+    if not has_cjk(text):
+        return {}
+    table = countries_in_chinese()
+    bounds: set[int] | None = None
+    found: dict[str, tuple[str, ...]] = {}
+    for name, spellings in table.items():
+        if name not in text:
+            continue
+        bounds = _word_bounds(text) if bounds is None else bounds
+        if any(m.start() in bounds and m.end() in bounds for m in re.finditer(re.escape(name), text)):
+            found[name] = spellings
+    return {name: s for name, s in found.items() if not any(name != other and name in other for other in found)}
+
+
+# a foreign person's name as Chinese writes it, its parts joined by an interpunct: 杰弗里·辛顿 (Geoffrey Hinton)
+_TRANSLITERATED = re.compile(r"[\u4e00-\u9fff]{1,8}(?:[·•‧・][\u4e00-\u9fff]{1,8})+")
+
+
+def transliterated_names(text: str) -> list[str]:
+    """Foreign names a Chinese text writes with an interpunct (杰弗里·辛顿), each cut to jieba's words on either side
+    of the dot ("图灵奖得主杰弗里·辛顿说" gives 杰弗里·辛顿)."""
+    from assistant.retrieval.lexical import chinese_words
+
+    found = []
+    for m in _TRANSLITERATED.finditer(text):
+        parts = re.split(r"[·•‧・]", m.group())
+        for left, right in zip(parts, parts[1:]):
+            first, last = chinese_words(left)[-1], chinese_words(right)[0]
+            name = f"{first}·{last}"
+            if len(first) > 1 and len(last) > 1 and name not in found:
+                found.append(name)
+    return found

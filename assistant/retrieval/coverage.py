@@ -229,11 +229,31 @@ _ZH_ASKING = re.compile(r"什么|哪些|怎么|如何|是否|有没有")
 
 def named_zh_laws(question: str) -> list[str]:
     """Names of laws a Chinese question writes without 《》 ("深度合成管理规定里…", "…出台的人脸识别技术应用安全管理
-    办法，"): a run of eight or more characters between particles that ends as a law's name does."""
+    办法，", "国家人工智能倡议法设立了…"): a run of eight or more characters between particles that ends as a law's
+    name does (``_zh_law_name``)."""
     text = _ZH_TITLE.sub("，", question)
-    return [part for part in _ZH_NAME_CUT.split(text)
-            if len(part) >= 8 and _ZH_LAW_NAME_END.search(part) and not _ZH_ASKING.search(part)
-            and re.fullmatch(r"[\u4e00-\u9fff0-9A-Za-z]+", part) and has_cjk(part)]
+    found = []
+    for part in _ZH_NAME_CUT.split(text):
+        name = _zh_law_name(part) if len(part) >= 8 and not _ZH_ASKING.search(part) else None
+        if name and len(name) >= 8 and re.fullmatch(r"[\u4e00-\u9fff0-9A-Za-z]+", name) and has_cjk(name):
+            found.append(name)
+    return found
+
+
+def _zh_law_name(part: str) -> str | None:
+    """The law's name ``part`` ends with, or starts with when a verb follows it: one of the endings of
+    ``_ZH_LAW_NAME_END``, or 法 as a word of its own or a word's last character (倡议/法, 保护法) as jieba cuts the
+    part, so that 算法, 方法 and 依法 (words ending in 法 that name no law) end none."""
+    if _ZH_LAW_NAME_END.search(part):
+        return part
+    from assistant.retrieval.lexical import chinese_words
+
+    name = ""
+    for word in chinese_words(part):
+        name += word
+        if word == "法" or (len(word) >= 3 and word.endswith("法")):
+            return name
+    return None
 
 
 def named_described(question: str) -> list[str]:

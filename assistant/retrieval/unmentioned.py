@@ -26,9 +26,12 @@ What is not taken for such a name:
   statement" names "IDAIS 威尼斯", which no lexical rule can see (the
   cross-lingual second view tells it, ``names.ChineseNameWords``).
 
-A Chinese question names bodies in Chinese: a name of ``aliases.BODIES``
-(国家互联网信息办公室) counts as unmentioned when neither it nor any of its
-English spellings ("Cyberspace Administration of China", "CAC") is stored.
+A Chinese question names bodies and countries in Chinese: a name of
+``aliases.BODIES`` (国家互联网信息办公室) or a country's Chinese name (赞比亚, from
+pycountry's translations) counts as unmentioned when neither it nor any of its
+English spellings ("Cyberspace Administration of China", "CAC"; "Zambia") is
+stored.  A foreign person's name written in Chinese (杰弗里·辛顿) is mentioned
+only when a stored text writes it so.
 
 The corpus text's word list (``corpus_text.py``) answers "never mentioned"
 without a scan, so the check costs microseconds a question at any store size.
@@ -40,7 +43,7 @@ import difflib
 import re
 from collections.abc import Callable, Collection
 
-from assistant.retrieval.aliases import PLACES, body_mentions
+from assistant.retrieval.aliases import PLACES, body_mentions, country_mentions, transliterated_names
 from assistant.retrieval.corpus_text import CorpusText
 from assistant.retrieval.coverage import has_phrase
 from core.text import fold_for_names as fold
@@ -143,8 +146,17 @@ def unmentioned(question: str, corpus_text: Text, stored_name_words: Collection[
         if translated is not None and translated(word):
             continue
         found.append(word)
-    # a body named in Chinese (aliases.BODIES) that neither its Chinese nor any English spelling of it is stored as
-    for name, spellings in body_mentions(question).items():
+    # a body or a country named in Chinese (aliases.BODIES, aliases.countries_in_chinese) that neither its Chinese
+    # nor any English spelling of it is stored as; a country inside a body's name is the body's ("新加坡金融管理局")
+    bodies = body_mentions(question)
+    countries = {name: spellings for name, spellings in country_mentions(question).items()
+                 if not any(name in body for body in bodies)}
+    for name, spellings in (bodies | countries).items():
         if fold(name) not in corpus_text and not any(_mentioned(s, corpus_text) for s in spellings):
             found.append(f"{name} ({spellings[-1]})")
+    # a foreign person's name written in Chinese (杰弗里·辛顿): no English spelling can be derived, so it is
+    # mentioned only when a stored text writes it so
+    for name in transliterated_names(question):
+        if fold(name) not in corpus_text and fold(name.replace("·", "")) not in corpus_text:
+            found.append(name)
     return found

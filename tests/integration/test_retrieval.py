@@ -671,3 +671,12 @@ def test_cli_search_json_with_filters(fx):
 def test_cli_search_json_off_topic_says_it_abstains(fx):
     data = _cli(fx, "search", "How do I bake sourdough bread?", "--json")
     assert data["abstain"] is True and data["reason"]
+
+
+def test_a_country_a_stored_statement_comes_from_is_mentioned(seeded_store):
+    """The WAIE statements carry a "country" field that their texts rarely repeat: the CSSF's statements come from
+    Luxembourg, which none of them names, so asking in Chinese about 卢森堡's regulator is asking about stored texts."""
+    retriever = seeded_store.charter.retriever
+    question = "卢森堡金融业监管委员会（CSSF）认为，人工智能系统的最终责任应该由谁来承担？"
+    assert retriever.search(question).unmentioned == []
+    assert retriever.search(question.replace("卢森堡", "赞比亚")).unmentioned == ["赞比亚 (Zambia)"]

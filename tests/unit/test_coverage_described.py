@@ -122,6 +122,12 @@ def test_chinese_titles_of_laws():
     ("泽德数据合成管理规定里，对标识是怎么规定的？", ["泽德数据合成管理规定"]),
     ("2025年出台的泽德人脸识别应用安全管理办法，对公共场所有什么限制？", ["泽德人脸识别应用安全管理办法"]),
     ("泽德经济特区人工智能产业促进条例对高风险应用是怎么管理的", ["泽德经济特区人工智能产业促进条例"]),
+    # 法 as a word of its own or a word's last character ends a law's name, before the verb that follows it
+    ("2020年泽德国家人工智能倡议法设立了哪些协调机构", ["泽德国家人工智能倡议法"]),
+    ("泽德国个人数据保护法规定了什么", ["泽德国个人数据保护法"]),
+    # words ending in 法 that name no law: 算法, 合法, 依法
+    ("这种人工智能推荐算法是不是合法", []),
+    ("各国应当依法治理人工智能系统的风险吗", []),
     # 规定 as the verb, a law inside 《》 (a title already), a short or asking run: no name
     ("《泽德算法推荐管理规定》对算法推荐服务提供者规定了哪些义务？", []),
     ("泽德的法律对自动化决策有什么规定？", []),

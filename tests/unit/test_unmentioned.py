@@ -118,3 +118,29 @@ def test_a_word_in_capitals_is_mentioned_only_as_the_corpus_writes_it_in_capital
     # a place's acronym is still mentioned by the place's name (not by "us" the pronoun)
     assert unmentioned("What did the UAE say?", corpus + "\nthe united arab emirates", NAME_WORDS, capitals=set()) == []
     assert unmentioned("What did the US say?", corpus + "\nlet us", NAME_WORDS, capitals=set()) == ["US"]
+
+
+@pytest.mark.parametrize("question, expected", [
+    # a country named in Chinese is looked up by its English names (pycountry's translations)
+    ("中国和赞比亚在人工智能能力建设上合作了什么？", ["中国 (China)", "赞比亚 (Zambia)"]),
+    ("梵蒂冈和粮农组织签署了什么？", []),  # Vatican: "the vatican ... signed the rome call"
+    # a country's name inside a longer word names no country (马里兰州, Maryland: not 马里, Mali); 中非 is as
+    # often China-Africa as the Central African Republic
+    ("马里兰州对人工智能有什么规定？", []),
+    ("中非合作论坛上谈了人工智能吗？", []),
+    # a foreign person's name written in Chinese is mentioned only as a stored text writes it
+    ("图灵奖得主杰弗里·辛顿说了什么？", ["杰弗里·辛顿"]),
+])
+def test_countries_and_people_named_in_chinese(question, expected):
+    assert unmentioned(question, CorpusText.from_str(CORPUS), NAME_WORDS) == expected
+    assert unmentioned(question, CORPUS + "\n杰弗里·辛顿 warned.\nzambia\nchina", NAME_WORDS) == []
+
+
+def test_chinese_country_names_come_from_pycountry_with_the_places_spellings():
+    from assistant.retrieval.aliases import countries_in_chinese
+
+    table = countries_in_chinese()
+    assert len(table) > 200
+    assert table["赞比亚"][-1] == "Zambia" and table["俄罗斯"][-1] == "Russia" and table["韩国"][-1] == "Korea"
+    assert "Russian Federation" in table["俄罗斯"] and "Republic of Korea" in table["韩国"]
+    assert "中非" not in table
