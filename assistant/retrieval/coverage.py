@@ -92,6 +92,10 @@ _HEADS = frozenset(h.lower() for h in TITLE_HEADS)
 # place spellings: a stored name often omits the country its body belongs to
 _PLACE_WORDS = frozenset(fold(w) for canonical, others in PLACES.items() for s in (canonical, *others)
                          for w in s.split())
+# a place word -> the word and every Latin spelling of the places it is part of ("eu": "european union", "europe")
+_PLACE_WORD_SPELLINGS = {word: {word} | {fold(s) for c, o in PLACES.items() for s in (c, *o) if s.isascii()
+                                         and word in fold(" ".join((c, *o))).split()}
+                         for word in _PLACE_WORDS}
 # a bill, order or standard by its code: "SB 1047", "EO 14110", "ISO 42001", "NIST AI 600-1", "Bill C-27",
 # "PL 2338/2023" (not a year alone: "GDPR 2016"; not "COVID-19", whose letters are a word)
 _CODE = re.compile(
@@ -417,10 +421,18 @@ def title_held(title: str, corpus_text: Text, names: list[str]) -> bool:
     while len(words) > 2 and re.fullmatch(r"[\w.]+-(?:backed|led|funded|based|sponsored|endorsed|run|made)", words[0]):
         words = words[1:]
     distinctive = [w for w in words if w not in _GENERIC and w not in _PLACE_WORDS]
-    if distinctive and any(all(has_phrase(w, name) for w in distinctive) for name in names):
+    places = [w for w in words if w in _PLACE_WORDS and w not in _GENERIC]
+    if distinctive and all(w in _HEADS for w in distinctive) and places:
+        # nothing but the kind of text beside a place ("Africa Declaration on AI"): the place says which text,
+        # in any of its spellings ("EU Guidelines": a European body's guidelines)
+        if any(all(has_phrase(w, name) for w in distinctive)
+               and all(any(has_phrase(s, name) for s in _PLACE_WORD_SPELLINGS[p]) for p in places) for name in names):
+            return True
+    elif distinctive and any(all(has_phrase(w, name) for w in distinctive) for name in names):
         return True
     # the whole title in a stored text ("the Universal Declaration of Human Rights"), its leading place aside
-    while words and words[0] in _PLACE_WORDS:
+    # unless the place is what says which text ("Africa Declaration on AI" is not the Hambach one)
+    while words and words[0] in _PLACE_WORDS and not all(w in _HEADS for w in distinctive):
         words = words[1:]
     return len(words) >= 2 and has_phrase(" ".join(words), corpus_text)
 

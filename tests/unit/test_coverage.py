@@ -63,6 +63,10 @@ def test_named_codes(question, codes):
     ("What did the Hiroshima AI Process ask of developers?", ["Hiroshima AI Process"]),
     ("What does SB 1047 require?", []),  # held as "SB-1047"
     ("What does AB 3211 require?", ["AB 3211"]),
+    # a kind of text beside a place and nothing else: the place says which text, in any of its spellings
+    ("What did governments commit to in the Africa Declaration on Artificial Intelligence?",
+     ["Africa Declaration on Artificial Intelligence"]),
+    ("What does the Canadian Declaration say about equity?", ["Canadian Declaration"]),
 ])
 def test_missing_titles(question, missing):
     assert missing_titles(question, CORPUS, NAMES) == missing
@@ -88,6 +92,7 @@ CORPUS2 = CORPUS + "\n" + "\n".join(NAMES2)
     # the title's last words occur in the corpus ("AI process"), the title as a whole does not
     ("What does Google DeepMind's Frontier Process Framework say?", ["Google DeepMind Frontier Process Framework"]),
     ("Did the Paris AI Action Summit in February 2025 end with a declaration?", ["Paris AI Action Summit"]),
+    ("What does the EU Code say about ads?", []),  # "EU": the European Commission's code
     ("What does NIST AI 600-1 list as risks?", ["AI 600-1"]),
     ("What did Bill C-27 say about high-impact systems?", ["Bill C-27"]),  # the code inside the title: once
 ])
