@@ -102,6 +102,11 @@ _CODE = re.compile(
     r"(?<![\w-])((?:[A-Z]{2,5}/)?[A-Z]{1,5})[ -]?((?!(?:19|20)\d\d(?![\d-]))\d{2,5}(?:[-/]\d{1,4})?)(?![\w-])"
 )
 _CODE_WORDS = frozenset({"COVID", "G", "Q", "V", "WW", "MP", "GPT", "CO", "H"})
+# a kind of text and its number, in any case: "directive 3000.09", "Executive Order 14110", "resolution 78/265"
+# (not a year alone: "the Online Safety Act 2023")
+_NUMBERED = re.compile(
+    r"(?<![\w-])(directive|order|resolution|bill|act|law|regulation|decree|decision|standard)\s+(?:no\.?\s*)?"
+    r"((?!(?:19|20)\d\d(?![\d./-]))\d{2,5}(?:[./-]\d{1,4})*)(?![\w-])", re.IGNORECASE)
 _ZH_TITLE = re.compile(r"《([^》]{2,40})》")
 # a title in quotation marks: opens on a capital, not an apostrophe inside a word ("Lords' report" opens none)
 _QUOTED = re.compile(r"(?<!\w)['‘\"“]([A-Z][^'’\"”‘“]{4,120}?)['’\"”](?!\w)")
@@ -208,7 +213,7 @@ def named_names(question: str) -> list[str]:
 
 
 def named_codes(question: str) -> list[str]:
-    """Codes of bills, orders and standards, such as "SB 1047"."""
+    """Codes of bills, orders and standards, such as "SB 1047", and numbered texts ("directive 3000.09")."""
     found = []
     for m in _CODE.finditer(question):
         letters, number = m.group(1), m.group(2)
@@ -216,6 +221,8 @@ def named_codes(question: str) -> list[str]:
         if letters in _CODE_WORDS or (len(letters) == 1 and "-" not in m.group(0)):
             continue
         found.append(f"{letters} {number}")
+    found += [f"{m.group(1)} {m.group(2)}" for m in _NUMBERED.finditer(question)
+              if not any(m.group(2) in code for code in found)]
     return found
 
 
@@ -438,9 +445,15 @@ def title_held(title: str, corpus_text: Text, names: list[str]) -> bool:
 
 
 def code_held(code: str, corpus_text: Text) -> bool:
-    """A code is held when it occurs with or without its space."""
+    """A code is held when it occurs with or without its space; a kind of text and its number ("directive
+    3000.09") when its number does anywhere."""
     letters, number = fold(code).split()
+    if letters in _NUMBERED_KINDS:
+        return has_phrase(number, corpus_text)
     return any(has_phrase(f"{letters}{sep}{number}", corpus_text) for sep in (" ", "-", ""))
+
+
+_NUMBERED_KINDS = frozenset("directive order resolution bill act law regulation decree decision standard".split())
 
 
 # words of a Chinese title that do not say which text is meant
@@ -509,10 +522,11 @@ def check_titles(question: str, corpus_text: Text, names: list[str],
             continue  # names no text in particular: neither a text the store lacks nor one it holds
         else:
             ok = zh_title_held(item.text, corpus_text, names, similar_name, pinned=pinned)
-        inside = item.kind == "code" and any(re.sub(r"\W", "", item.text) in re.sub(r"\W", "", m) for m in missing)
+        inside = item.kind == "code" and any(re.sub(r"\W", "", item.text) in re.sub(r"\W", "", m)
+                                             or m.endswith(" " + item.text.split()[0]) for m in missing)
         if ok:
             held.append(item.text)
-        elif not inside:  # "Bill C-27" is reported once, not also as its code
+        elif not inside:  # "Bill C-27", "NYC Local Law 144" are reported once, not also as their codes
             missing.append(item.text)
     # a law named in lower case by a word no stored name or text uses ("the colorado ai act"); one named by words
     # the corpus uses is as often a description ("under state law", "financial reporting law"): left to the score

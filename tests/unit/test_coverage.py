@@ -50,6 +50,10 @@ def test_named_titles(question, titles):
     ("Did EO 14110 require red-teaming?", ["EO 14110"]),
     ("What did GDPR 2016 change?", []),  # a year, not a code
     ("What about AI during COVID-19?", []),
+    # a kind of text and its number, in any case; a year is no number of a text
+    ("how did the pentagon update directive 3000.09 on autonomy?", ["directive 3000.09"]),
+    ("What did the UN's resolution 78/265 ask of states?", ["resolution 78/265"]),
+    ("What does the Online Safety Act 2023 say?", []),
 ])
 def test_named_codes(question, codes):
     assert named_codes(question) == codes
@@ -63,6 +67,9 @@ def test_named_codes(question, codes):
     ("What did the Hiroshima AI Process ask of developers?", ["Hiroshima AI Process"]),
     ("What does SB 1047 require?", []),  # held as "SB-1047"
     ("What does AB 3211 require?", ["AB 3211"]),
+    ("how did directive 3000.09 change?", ["directive 3000.09"]),
+    ("what does bill 1047 require?", []),  # its number stands in the corpus ("SB-1047")
+    ("What does NYC Local Law 144 require?", ["NYC Local Law"]),  # reported once, not also as "Law 144"
     # a kind of text beside a place and nothing else: the place says which text, in any of its spellings
     ("What did governments commit to in the Africa Declaration on Artificial Intelligence?",
      ["Africa Declaration on Artificial Intelligence"]),
