@@ -363,6 +363,41 @@ def owned_texts(question: str) -> list[OwnedText]:
     return found
 
 
+def lower_owned_texts(question: str, authors: Sequence[str]) -> list[OwnedText]:
+    """Texts a question written in lower case describes as a stored organisation's ("council of europe framework
+    convention on ai", "the ieee's guide for ..."), where no capital marks the owner: a stored organisation's
+    whole name (``authors``: folded, longest first) followed within a few words by a word naming a kind of text.
+    Only for a question with at most its first word capitalised (acronyms aside), like ``named_lower_laws``."""
+    words = re.findall(r"[A-Za-z][\w\-’']*", question)
+    if not authors or sum(1 for w in words[1:] if w[0].isupper() and not w.isupper()) > 0:
+        return []
+    text = fold(question)
+    found: list[OwnedText] = []
+    for author in authors:
+        if len(author) < 6 or not has_phrase(author, text) or any(author in o.owner for o in found):
+            continue
+        at = text.find(author)
+        rest = re.split(r"[,.;:?!()\[\]\"“”—–]", text[at + len(author):], maxsplit=1)[0]
+        raw = re.findall(r"[\w\-]+", re.sub(r"^[’']s?\b", "", rest.strip()))
+        heads = [i for i, w in enumerate(raw[:5]) if w in DOC_WORDS]
+        if not heads:
+            continue
+        last, own = heads[-1], set(author.split())
+        end = last + 1
+        if end < len(raw) and raw[end] in {"on", "for", "of", "about", "to", "in"}:
+            while end < min(len(raw), last + 8) and raw[end] not in _DESCRIPTION_ENDS:
+                end += 1
+        # a word naming a kind of text before the last one describes it here ("framework convention")
+        before = [w for w in raw[:last] if w in DOC_WORDS and w not in _GENERIC_KINDS] + _describing(raw[:last], own)
+        found.append(OwnedText(author, before, _describing(raw[last + 1:end], own),
+                               f"{author} {' '.join(raw[:end])}", raw[last]))
+    return found
+
+
+# words naming a kind of text that say nothing of which one ("the council of europe's documents on ...")
+_GENERIC_KINDS = frozenset("paper papers reports documents document statements update updates".split())
+
+
 def _describing(words: list[str], own: set[str]) -> list[str]:
     """The words that could say which text is meant: no year, no generic word, not the owner's own name."""
     return [w for w in _distinctive(words) if w not in DOC_WORDS and w not in STOPWORDS and w not in own
@@ -533,7 +568,7 @@ def check_titles(question: str, corpus_text: Text, names: list[str],
     for law in named_lower_laws(question):
         if any(w not in _GENERIC and not _used(fold(w), corpus_text) for w in law.split()[:-1]):
             missing.append(law)
-    for owned in owned_texts(question):
+    for owned in owned_texts(question) + lower_owned_texts(question, authors):
         found = owned_text_held(owned, names, authors)
         if found is False and not any(owned.owner in m for m in missing):
             missing.append(owned.text)

@@ -64,6 +64,22 @@ def test_a_word_of_the_owners_own_name_does_not_describe_its_text():
     assert check_titles(learning, CORPUS, names, authors=authors)[0] == []
 
 
+@pytest.mark.parametrize("question, missing", [
+    # a question in lower case names the owner by its stored name, which no capital marks
+    ("council of europe framework convention on artificial intelligence — who signed it?",
+     ["council of europe framework convention on artificial intelligence"]),
+    ("what does the council of europe's report on data protection say?", []),  # its stored text
+    ("what did the council of europe say about ai?", []),  # no text named
+    ("what does the norwegian data authority guidance on privacy say?", []),
+    ("what does the norwegian data authority code of conduct on sandboxes require?",
+     ["norwegian data authority code of conduct on sandboxes"]),
+])
+def test_texts_of_stored_organisations_named_in_lower_case(question, missing):
+    authors = [fold(a) for a in ("Council of Europe", "Norwegian Data Authority", "Acme Corporation")]
+    assert check_titles(question, CORPUS, NAMES, authors=authors)[0] == missing
+    assert check_titles(question, CORPUS, NAMES)[0] == []  # without the organisation names, nothing is found
+
+
 def test_a_stored_title_inside_an_absent_edition_is_not_held_beside_it():
     missing, held = check_titles("What did Acme's 2023 Acme AI Principles progress update report?", CORPUS, NAMES)
     assert missing == ["Acme’s 2023 Acme AI Principles progress update report"]
