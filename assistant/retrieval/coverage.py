@@ -394,6 +394,9 @@ def lower_owned_texts(question: str, authors: Sequence[str]) -> list[OwnedText]:
     return found
 
 
+# kinds of text whose name a text of that kind carries: an open letter is called a letter, a treaty a treaty
+# (unlike a "report" or "guidance", which name texts of many titles)
+_SPECIFIC_KINDS = frozenset("letter convention treaty pact pledge manifesto oath act law bill accord".split())
 # words naming a kind of text that say nothing of which one ("the council of europe's documents on ...")
 _GENERIC_KINDS = frozenset("paper papers reports documents document statements update updates".split())
 
@@ -430,9 +433,11 @@ def owned_text_held(owned_text: OwnedText, names: list[str], authors: Sequence[s
         return None
     if not owned:
         return None
-    if not describing:
-        return True
     documents = [_document_part(n, authors) for n in owned]
+    if not describing:
+        # nothing says which of its texts, so any is meant ("Google's principles"), unless the kind of text is
+        # one of a kind no stored name of the owner is ("the Future of Life Institute letter calling for ...")
+        return owned_text.kind not in _SPECIFIC_KINDS or any(has_phrase(owned_text.kind, n) for n in documents)
     return any(re.search(rf"(?<!\w){re.escape(fold(w)[:5])}", n) for w in describing for n in documents)
 
 

@@ -38,6 +38,8 @@ CORPUS = "\n".join(NAMES + [fold("Developers should test every agent before depl
     # the describing words stand in a stored name of that owner: held
     ("In Nimbus Labs's guidelines for chatbot developers, who is accountable?", []),
     ("What do Acme's principles say about safety?", []),  # nothing describes which text: held
+    ("What did Acme's report say about safety?", []),  # any of its texts may be called a report
+    ("What did Acme's letter demand?", ["Acme’s letter"]),  # a letter is called one, and none of its texts is
     # they do not: the owner's text is absent
     ("What did Nimbus Labs's framework for responsible practices for synthetic media say?",
      ["Nimbus Labs’s framework for responsible practices for synthetic media"]),
