@@ -156,6 +156,20 @@ def stored_extra(meta: dict[str, Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def statement_countries(rows: Iterable[StoredPassage]) -> dict[str, list[str]]:
+    """Statement id -> the countries its source gives ("country": "Japan; United Kingdom"), for statements that
+    give any: a body's statements rarely name its own country, and a question asks for a country's texts."""
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        if "country" not in str(row.meta.get("extra") or ""):  # most rows: no JSON to parse
+            continue
+        names = [c.strip() for c in str(stored_extra(row.meta).get("country") or "").split(";")]
+        kept = list(dict.fromkeys(c for c in names if c and c.casefold() not in ("unspecified", "none", "n/a")))
+        if kept:
+            found[str(row.meta.get("statement_id", row.id))] = kept
+    return found
+
+
 def statement_from_passages(rows: Sequence[StoredPassage]) -> Statement | None:
     """The whole statement back from its stored passages (None for no passages)."""
     if not rows:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from assistant.retrieval.aliases import body_mentions, place_mentions, place_name_spellings
+from assistant.retrieval.aliases import PLACES, body_mentions, place_mentions, place_name_spellings
 from assistant.retrieval.lexical import STOPWORDS
 from core.model import Filters, Passage
 from core.text import CJK_RUN, HAN_RUN, has_cjk
@@ -66,6 +66,9 @@ class Mentions:
     authors: set[str] = field(default_factory=set)
     documents: set[str] = field(default_factory=set)
     by_place: set[str] = field(default_factory=set)
+    # the organisations whose statements come from a place the question names (their source's "country"),
+    # whatever their names: only for telling a year that place's bodies carry, not for ranking
+    by_country: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(self.authors or self.documents)
@@ -98,6 +101,7 @@ class Catalog:
     documents_by_author: dict[str, Counter]
     embedding_model: str = ""
     years_by_author: dict[str, Counter] = field(default_factory=dict)
+    authors_by_country: dict[str, list[str]] = field(default_factory=dict)  # "Italy" -> its organisations
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data (the snapshot persists the catalog beside the store)."""
@@ -105,22 +109,29 @@ class Catalog:
                 "documents": dict(self.documents), "years": dict(self.years), "languages": dict(self.languages),
                 "documents_by_author": {a: dict(c) for a, c in self.documents_by_author.items()},
                 "embedding_model": self.embedding_model,
-                "years_by_author": {a: dict(c) for a, c in self.years_by_author.items()}}
+                "years_by_author": {a: dict(c) for a, c in self.years_by_author.items()},
+                "authors_by_country": self.authors_by_country}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Catalog:
         return cls(int(data["statements"]), int(data["passages"]), Counter(data["authors"]),
                    Counter(data["documents"]), Counter(data["years"]), Counter(data["languages"]),
                    {a: Counter(c) for a, c in data["documents_by_author"].items()}, str(data["embedding_model"]),
-                   {a: Counter(c) for a, c in data["years_by_author"].items()})
+                   {a: Counter(c) for a, c in data["years_by_author"].items()},
+                   {c: list(a) for c, a in data.get("authors_by_country", {}).items()})
 
     @classmethod
     def from_store(cls, store: Store) -> Catalog:
-        return cls.from_passages([row.passage() for row in store.all_passages()], store.embedder.model_id)
+        from assistant.index.rows import statement_countries
+
+        rows = store.all_passages()
+        return cls.from_passages([row.passage() for row in rows], store.embedder.model_id, statement_countries(rows))
 
     @classmethod
-    def from_passages(cls, passages: list[Passage], embedding_model: str = "") -> Catalog:
-        """Counts per statement (its first passage speaks for it), from the typed citation fields."""
+    def from_passages(cls, passages: list[Passage], embedding_model: str = "",
+                      countries: dict[str, list[str]] | None = None) -> Catalog:
+        """Counts per statement (its first passage speaks for it), from the typed citation fields; ``countries``:
+        statement id -> the countries its source gives (``rows.statement_countries``)."""
         seen: set[str] = set()
         authors: Counter[str] = Counter()
         documents: Counter[str] = Counter()
@@ -140,8 +151,12 @@ class Catalog:
             years[str(p.year) if p.year is not None else NO_DATE] += 1
             years_by_author[author][str(p.year) if p.year is not None else NO_DATE] += 1
             languages[p.lang or UNKNOWN_LANG] += 1
+        by_country: dict[str, set[str]] = defaultdict(set)
+        for p in passages:
+            for country in (countries or {}).get(p.statement_id, ()):
+                by_country[country].add(p.author or UNKNOWN_AUTHOR)
         return cls(len(seen), len(passages), authors, documents, years, languages, dict(by_author), embedding_model,
-                   dict(years_by_author))
+                   dict(years_by_author), {c: sorted(a) for c, a in sorted(by_country.items())})
 
     def absent_years(self, years: set[int], mentions: Mentions) -> list[str]:
         """"ORG in YEAR" for a question that names years and organisations (or one of their documents) outright,
@@ -158,8 +173,8 @@ class Catalog:
         documents = mentions.documents - mentions.by_place
         named = set(mentions.authors - mentions.by_place)
         named |= self.authors_of(documents)
-        if not named:  # named only by a place ("What did Japan say in 2025?"): that place's bodies together
-            named = set(mentions.authors)
+        if not named:  # named only by a place ("What did Japan say in 2025?"): that place's bodies together,
+            named = set(mentions.authors) | mentions.by_country  # by their names and by their statements' country
         if not years or not named:
             return []
         for author in named:
@@ -259,6 +274,11 @@ class Catalog:
             if full in low and re.search(rf"(?<!\w){re.escape(full)}(?!\w)", low):
                 found.authors |= names
         _drop_inner_names(found, low)
+        for place in places:
+            written = {s.casefold() for s in (place, *PLACES.get(place, ())) if not has_cjk(s)}
+            for country, bodies in self.authors_by_country.items():
+                if country.casefold() in written or country.startswith(place):  # "United States of America"
+                    found.by_country |= set(bodies)
         return found
 
     def _authors_spelled(self, spellings: tuple[str, ...]) -> set[str]:

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from assistant.index.base import Store
-from assistant.index.rows import StoredPassage, stored_extra, text_for_embedding
+from assistant.index.rows import StoredPassage, statement_countries, text_for_embedding
 from assistant.retrieval.catalog import Catalog
 from assistant.retrieval.corpus_text import CorpusText
 from assistant.retrieval.facets import RowFacets
@@ -53,8 +53,8 @@ from core.text import fold_for_names
 
 SAMPLE_SIZE = 1000  # stored vectors per view to z-score against: enough for a mean and a spread
 DIRNAME = "retrieval-index"
-FORMAT = 7  # 2: facets.npy; 3: vectors.npy; 4: corpus_text.txt.words.npy; 5: second_vectors.npy; 6: capitals;
-# 7: countries in the corpus text
+FORMAT = 8  # 2: facets.npy; 3: vectors.npy; 4: corpus_text.txt.words.npy; 5: second_vectors.npy; 6: capitals;
+# 7: countries in the corpus text; 8: the catalog's organisations by country
 # a word in capitals as stored texts write it ("OECD", "G20", "NIST"): the corpus text is case-folded, where "RAND"
 # would match a typo's "rand"
 _CAPITALS = re.compile(r"(?<![\w\-])[A-Z][A-Z0-9&]*[A-Z0-9](?![\w])")
@@ -242,14 +242,12 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> Loaded:
     lexical = LexicalIndex(tokens=tokens)
     facets = RowFacets.from_metas(row.meta for row in rows)
     passages = [row.passage() for row in rows]
-    catalog = Catalog.from_passages(passages, store.embedder.model_id)
+    catalog = Catalog.from_passages(passages, store.embedder.model_id, statement_countries(rows))
     names = list(catalog.authors) + list(catalog.documents)
-    # the countries the statements are from (a "country" field, "Japan; United Kingdom"): a body's statements
-    # rarely name its own country, yet the store holds texts of Luxembourg when it holds the CSSF's
-    countries = sorted({c.strip() for row in rows if "country" in str(row.meta.get("extra") or "")
-                        for c in str(stored_extra(row.meta).get("country") or "").split(";")
-                        if c.strip() and c.strip().lower() not in ("unspecified", "none")})
-    corpus_text = CorpusText.from_str("\n".join([_fold(n) for n in names + countries] + folded))
+    # the countries the statements are from: a body's statements rarely name its own country, yet the store
+    # holds texts of Luxembourg when it holds the CSSF's
+    corpus_text = CorpusText.from_str("\n".join([_fold(n) for n in names + sorted(catalog.authors_by_country)]
+                                                 + folded))
     meta: dict[str, Any] = {
         "format": FORMAT, "stamp": stamp, "ids": [r.id for r in rows], "catalog": catalog.to_dict(),
         # author and document together: "OECD Recommendation" names the OECD's Recommendation

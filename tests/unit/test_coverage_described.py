@@ -192,6 +192,40 @@ def test_a_short_form_with_digits_names_its_body():
     assert catalog.absent_years({2020}, catalog.mentions("What did the G9 say in 2020?"))
 
 
+def test_a_place_names_the_bodies_whose_statements_come_from_it():
+    """A body's name need not hold its country ("Agenzia Zeta"): its statements' country says where it is from,
+    so "Italy ... in 2025" asks about a year none of Italy's stored bodies carries."""
+    from assistant.retrieval.catalog import Catalog
+    from core.model import Passage
+
+    passages = [Passage(id="p1", statement_id="s1", text="x", author="Agenzia Zeta", document="Libro", date="2018"),
+                Passage(id="p2", statement_id="s2", text="x", author="Quorx Group", document="Notes", date="2025")]
+    catalog = Catalog.from_passages(passages, countries={"s1": ["Italy"], "s2": ["United States of America"]})
+    assert catalog.authors_by_country == {"Italy": ["Agenzia Zeta"], "United States of America": ["Quorx Group"]}
+    italy = catalog.mentions("What penalties does Italy's 2025 AI law set?")
+    assert italy.by_country == {"Agenzia Zeta"} and italy.authors == set()  # not named, so not ranked as named
+    assert catalog.absent_years({2025}, italy) == ["Agenzia Zeta in 2025"]
+    assert catalog.absent_years({2018}, catalog.mentions("What did Italy say in 2018?")) == []
+    assert catalog.absent_years({2025}, catalog.mentions("What did the US say in 2025?")) == []  # its spellings
+    assert Catalog.from_dict(catalog.to_dict()).authors_by_country == catalog.authors_by_country
+    plain = Catalog.from_passages(passages)  # without countries: nobody named
+    assert plain.absent_years({2025}, plain.mentions("What penalties does Italy's 2025 AI law set?")) == []
+
+
+def test_statement_countries_come_from_the_sources_country_field():
+    import json
+
+    from assistant.index.rows import StoredPassage, statement_countries
+
+    def row(sid: str, extra: dict | None) -> StoredPassage:
+        meta = {"statement_id": sid, **({"extra": json.dumps(extra)} if extra is not None else {})}
+        return StoredPassage(id=f"{sid}:0", text="x", meta=meta)
+
+    rows = [row("a", {"country": "Japan; United Kingdom"}), row("b", {"country": "Unspecified"}), row("c", None),
+            row("d", {"source": "x"})]
+    assert statement_countries(rows) == {"a": ["Japan", "United Kingdom"]}
+
+
 def _decide(missing: list[str], held: list[str]):
     from assistant.retrieval.abstain import Floors, decide
     from assistant.retrieval.signals import Signals
