@@ -680,3 +680,11 @@ def test_a_country_a_stored_statement_comes_from_is_mentioned(seeded_store):
     question = "卢森堡金融业监管委员会（CSSF）认为，人工智能系统的最终责任应该由谁来承担？"
     assert retriever.search(question).unmentioned == []
     assert retriever.search(question.replace("卢森堡", "赞比亚")).unmentioned == ["赞比亚 (Zambia)"]
+
+
+def test_a_year_none_of_a_countrys_stored_bodies_carries_abstains(seeded_store):
+    """Italy's stored statements are AGID's, whose name does not hold "Italy": their country field does."""
+    retriever = seeded_store.charter.retriever
+    result = retriever.search("What penalties does Italy's 2025 national AI law set for harmful deepfakes?")
+    assert result.abstain and "2025" in (result.reason or ""), result.reason
+    assert any("Agenzia" in m for m in result.missing), result.missing
