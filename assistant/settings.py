@@ -187,6 +187,14 @@ class RetrievalSettings(_Group):
         "passages, the best name's similarity stands this many spreads above all names' (retrieval/names.py). "
         "Tuning halves: translations of stored names 1.6-3.3 (4 of 5 above), absent titles at most 2.14",
     )
+    name_translation: float | None = flat(
+        "name_translation", 1.5,
+        "A Chinese title the question pins to stored bodies it names (经合组织《人工智能理事会建议》) counts as the "
+        "translation of one of those bodies' documents when the title's cosine with that document's name alone, "
+        "in the first view plus the second, reaches this (retrieval/names.py; only with both views, and only "
+        "among at most 40 documents). Tuning sets: translations 1.32-1.89 (13 of 15 at 1.5 or more), other "
+        "titles pinned to stored bodies at most 1.44 but one (1.54); None: off",
+    )
     near_copy: float = flat(
         "near_copy", 0.9,
         "Dice coefficient of two texts' word-pair shingles above which they are versions of one text (an interim "

@@ -196,9 +196,11 @@ class Catalog:
         """Could ``document`` be the text a question names in other words (a Chinese title matched by meaning,
         ``names.py``), given the bodies and years it names beside the title?  Not when the question names bodies
         (outright or by their place: "英国2021年的《国家人工智能战略》") and none of them wrote it, nor when it
-        names years and the document's bodies carry none of them (an undated one could be of any year)."""
+        names years and the document's bodies carry none of them (an undated one could be of any year).  A place
+        names its bodies by their names and by their statements' country (``Mentions.by_country``)."""
         bodies = self.authors_of({document})
-        if mentions.authors and not bodies & mentions.authors:
+        named = mentions.authors | mentions.by_country
+        if named and not bodies & named:
             return False
         if years:
             held = Counter[str]()

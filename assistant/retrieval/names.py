@@ -81,6 +81,28 @@ class NameVectors:
         return float(z[best]), self.labels[best]
 
 
+    def translation(self, title: str, documents: list[str]) -> tuple[float, str]:
+        """The document name closest to ``title`` among ``documents`` (the named bodies' few), and its cosine with
+        the title in the first view plus the second (−inf without a second view or a candidate).
+
+        Unlike ``standout``, which asks how far a name stands out among all of them, this compares the title with
+        each candidate's own name, without its organisation: asked only when the question pins the title to
+        stored bodies, it tells a Chinese name of one of their documents (经合组织《人工智能理事会建议》: 1.57)
+        from another text of theirs that the store lacks (OpenAI《准备框架》: 0.96).  A law's title only a law's
+        name, as in ``standout``."""
+        law = is_law_title(title)
+        candidates = [d for d in dict.fromkeys(documents) if d and not has_cjk(d)
+                      and (not law or LAW_WORDS & set(re.findall(r"[a-z]+", d.lower())))]
+        if not candidates or self.store.second is None:
+            return float("-inf"), ""
+        first = self.store.embedder.embed_recurring(candidates, is_query=True) @ \
+            self.store.embedder.embed_array([title], is_query=True)[0]
+        second = self.store.second.embed_recurring(candidates, is_query=True) @ \
+            self.store.second.embed_array([title], is_query=True)[0]
+        best = int(np.argmax(first + second))
+        return float(first[best] + second[best]), candidates[best]
+
+
 # the last characters of a Chinese title of a law, and the words of an English name of one
 _LAW_ENDS = ("法", "法案", "条例", "办法", "规定", "法规", "法令")
 LAW_WORDS = frozenset(

@@ -35,6 +35,11 @@ Method = Literal["hybrid", "dense", "bm25"]
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 
 
+# the most documents of the bodies a question names among which a Chinese title is matched by its own name:
+# beyond a few dozen (a large country's bodies), some name is close to any title (retrieval/names.py)
+_PINNED_DOCUMENTS = 40
+
+
 def question_years(question: str) -> set[int]:
     """The years a question names (1950-2049)."""
     return {int(y) for y in _YEAR.findall(question)}
@@ -175,8 +180,15 @@ class Retriever:
         def similar_name(title: str) -> bool:
             z, label = index.names.standout(title, among)
             # named by meaning, it must also be of the bodies and years the question names beside it
-            return z >= self.tuning.name_match_z and index.catalog.fits(index.names.document_of(label), mentions,
-                                                                         years)
+            if z >= self.tuning.name_match_z and index.catalog.fits(index.names.document_of(label), mentions, years):
+                return True
+            # pinned to stored bodies the question names: one of their few documents' own names may translate it
+            documents = sorted({d for a in mentions.authors | mentions.by_country
+                                for d in index.catalog.documents_by_author.get(a, {})})
+            if self.tuning.name_translation is None or not documents or len(documents) > _PINNED_DOCUMENTS:
+                return False
+            score, document = index.names.translation(title, documents)
+            return score >= self.tuning.name_translation and index.catalog.fits(document, mentions, years)
 
         # a title of generic words beside a year and no stored body ("《人工智能安全治理框架》（2024年）"): one text
         missing, held = check_titles(query, index.corpus_text, index.statement_names, similar_name,

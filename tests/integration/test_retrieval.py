@@ -688,3 +688,15 @@ def test_a_year_none_of_a_countrys_stored_bodies_carries_abstains(seeded_store):
     result = retriever.search("What penalties does Italy's 2025 national AI law set for harmful deepfakes?")
     assert result.abstain and "2025" in (result.reason or ""), result.reason
     assert any("Agenzia" in m for m in result.missing), result.missing
+
+
+@pytest.mark.parametrize("question, absent", [
+    # the OECD is named in Chinese; its stored Recommendation's English name translates the title
+    ("经合组织《人工智能理事会建议》对AI参与者的问责有什么要求？", None),
+    # OpenAI is stored, but none of its documents is its preparedness framework
+    ("OpenAI的《准备框架》如何评估模型风险？", "准备框架"),
+])
+def test_a_chinese_title_pinned_to_a_named_body_is_matched_among_its_documents(seeded_store, question, absent):
+    retriever = seeded_store.charter.retriever
+    missing, _ = retriever.coverage(question, retriever.search(question).passages)
+    assert (absent in missing) if absent else missing == [], missing

@@ -283,6 +283,37 @@ def test_a_law_title_is_the_translation_only_of_a_law():
     assert names.standout("泽德人工智能法", among={"Zed Principles on AI"})[0] == float("-inf")
 
 
+def test_a_title_pinned_to_named_bodies_is_compared_with_their_documents_own_names():
+    """``NameVectors.translation`` over stand-in embedders: the sum of both views' cosines with each candidate
+    document's name, the best candidate returned; a law's title only a law's name; nothing without a second view."""
+    import numpy as np
+
+    from assistant.retrieval.names import NameVectors
+
+    documents = ["Zed Principles on AI", "Zed Data Act", "Quill Report"]
+    vectors = np.eye(3, dtype=np.float32)
+
+    class Embedder:
+        def __init__(self, title_vector):
+            self.title_vector = title_vector / np.linalg.norm(title_vector)
+
+        def embed_recurring(self, texts, is_query=False):
+            return vectors[[documents.index(t) for t in texts]]
+
+        def embed_array(self, texts, is_query=False):
+            return np.array([self.title_vector for _ in texts])
+
+    near_principles = vectors[0] + 0.5 * vectors[1]
+    store = SimpleNamespace(embedder=Embedder(near_principles), second=Embedder(vectors[0]))
+    names = NameVectors(cast(Any, store), [])
+    score, document = names.translation("泽德人工智能原则", documents)
+    assert document == "Zed Principles on AI" and score == pytest.approx(1 / np.sqrt(1.25) + 1.0, rel=1e-5)
+    assert names.translation("泽德人工智能法", documents)[1] == "Zed Data Act"  # a law's title: a law's name
+    assert names.translation("泽德人工智能法", ["Quill Report"])[0] == float("-inf")
+    store.second = None
+    assert names.translation("泽德人工智能原则", documents)[0] == float("-inf")
+
+
 def test_a_document_matched_by_meaning_must_fit_the_bodies_and_years_named_beside_it():
     from assistant.retrieval.catalog import Catalog, Mentions
     from core.model import Passage
