@@ -504,11 +504,17 @@ ZH_GENERIC = frozenset(
 )
 
 
+# a version or edition number in a title: it says which text of a series ("2.0", "1.1" of "Ver. 1.1")
+_VERSION = re.compile(r"(?<![\d.])\d+(?:\.\d+)+(?![\d.])")
+
+
 def zh_title_words(title: str) -> list[str]:
-    """The words (by jieba) of a Chinese title that single a text out (Latin words kept whole)."""
+    """The words (by jieba) of a Chinese title that single a text out (Latin words kept whole), and its version
+    number (《国家人工智能战略2.0》: "2.0", which the tokenizer cuts into single digits)."""
     from assistant.retrieval.lexical import tokenize
 
-    return [w for w in dict.fromkeys(tokenize(title)) if w not in ZH_GENERIC and len(w) > 1]
+    words = [w for w in dict.fromkeys(tokenize(title)) if w not in ZH_GENERIC and len(w) > 1]
+    return words + [v for v in _VERSION.findall(title) if v not in words]
 
 
 def generic_zh_title(title: str) -> bool:

@@ -117,6 +117,11 @@ def test_chinese_titles_lexical_generic_and_translated():
     # the cross-lingual check decides what the lexical checks cannot
     assert missing_titles(absent, CORPUS2, NAMES2, similar_name=lambda t: True) == []
     assert missing_titles(absent, CORPUS2, NAMES2, similar_name=lambda t: False) == ["互联网信息服务深度合成管理规定"]
+    # a version number says which text of a series: generic words and "2.0" are one text, held by a stored name
+    # holding that number ("Model AI Governance Framework 2.0"), not by one without it
+    assert missing_titles("新加坡《人工智能治理框架2.0》说了什么？", CORPUS2, NAMES2) == ["人工智能治理框架2.0"]
+    assert missing_titles("新加坡《人工智能治理框架2.0》说了什么？", CORPUS2,
+                          NAMES2 + [fold("PDPC Model AI Governance Framework 2.0")]) == []
 
 
 
