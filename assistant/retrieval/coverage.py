@@ -568,11 +568,15 @@ def check_titles(question: str, corpus_text: Text, names: list[str],
             continue  # names no text in particular: neither a text the store lacks nor one it holds
         else:
             ok = zh_title_held(item.text, corpus_text, names, similar_name, pinned=pinned)
-        inside = item.kind == "code" and any(re.sub(r"\W", "", item.text) in re.sub(r"\W", "", m)
-                                             or m.endswith(" " + item.text.split()[0]) for m in missing)
+        inside = item.kind == "code" and any(re.sub(r"\W", "", item.text) in re.sub(r"\W", "", m) for m in missing)
+        # a numbered text's name ends in its kind ("NYC Local Law" + "Law 144"): reported whole, once
+        named_by = next((i for i, m in enumerate(missing) if item.kind == "code" and not inside
+                         and m.endswith(" " + item.text.split()[0])), None)
         if ok:
             held.append(item.text)
-        elif not inside:  # "Bill C-27", "NYC Local Law 144" are reported once, not also as their codes
+        elif named_by is not None:
+            missing[named_by] += " " + item.text.split(maxsplit=1)[1]
+        elif not inside:  # "Bill C-27" is reported once, not also as its code
             missing.append(item.text)
     # a law named in lower case by a word no stored name or text uses ("the colorado ai act"); one named by words
     # the corpus uses is as often a description ("under state law", "financial reporting law"): left to the score

@@ -69,7 +69,8 @@ def test_named_codes(question, codes):
     ("What does AB 3211 require?", ["AB 3211"]),
     ("how did directive 3000.09 change?", ["directive 3000.09"]),
     ("what does bill 1047 require?", []),  # its number stands in the corpus ("SB-1047")
-    ("What does NYC Local Law 144 require?", ["NYC Local Law"]),  # reported once, not also as "Law 144"
+    ("What does NYC Local Law 144 require?", ["NYC Local Law 144"]),  # reported once, whole
+    ("What did Executive Order 14110 require?", ["Executive Order 14110"]),
     # a kind of text beside a place and nothing else: the place says which text, in any of its spellings
     ("What did governments commit to in the Africa Declaration on Artificial Intelligence?",
      ["Africa Declaration on Artificial Intelligence"]),
