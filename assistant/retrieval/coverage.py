@@ -172,19 +172,22 @@ def named_titles(question: str) -> list[str]:
     return [" ".join(run) for run in _spans(question) if any(w in TITLE_HEADS for w in run)]
 
 
-# a law's name in a question written in lower case ("under the colorado ai act", "nyc local law 144"): up to three
-# words before the word naming a law, those after the last stop word, pronoun or verb of ``_LOWER_SKIP``
-_LOWER_LAW = re.compile(r"(?<![\w\-])((?:[a-z][a-z0-9\-]*\s+){1,3})(act|bill|law)(?![\w\-])")
+# a law's or an event's name in a question written in lower case ("under the colorado ai act", "nyc local law 144",
+# "the seoul summit"): up to three words before the word naming a law or an accord, those after the last stop word,
+# pronoun or verb of ``_LOWER_SKIP``
+_LOWER_LAW = re.compile(r"(?<![\w\-])((?:[a-z][a-z0-9\-]*\s+){1,3})"
+                        r"(act|bill|law|summit|declaration|convention|treaty|accord|pact|communique)(?![\w\-])")
 _LOWER_SKIP = frozenset("what which whose how why when where who does do did is are was were under in on of for by "
                         "to from with about into per the a an this that these those its their any every each some "
                         "no and or must should obey follow they we it you he she our your his her them us".split())
 
 
 def named_lower_laws(question: str) -> list[str]:
-    """Names of laws in a question written in lower case, where capitals cannot mark a name: the words before
-    "act", "bill" or "law" after the last stop word, when one of them is not generic ("colorado ai act", "data
-    protection law"; not "the ai act", "a law").  Only for a question with at most its first word capitalised
-    (acronyms aside); ``check_titles`` says which of them the store lacks."""
+    """Names of laws and accords in a question written in lower case, where capitals cannot mark a name: the words
+    before "act", "bill", "law", "summit", "declaration" and the like after the last stop word, when one of them is
+    not generic ("colorado ai act", "data protection law", "seoul summit"; not "the ai act", "a law").  Only for a
+    question with at most its first word capitalised (acronyms aside); ``check_titles`` says which of them the
+    store lacks."""
     words = re.findall(r"[A-Za-z][\w\-’']*", question)
     if sum(1 for w in words[1:] if w[0].isupper() and not w.isupper()) > 0:
         return []

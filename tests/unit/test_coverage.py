@@ -256,6 +256,10 @@ def test_the_corpus_text_is_read_from_its_file_memory_mapped(tmp_path):
     ("qix local law 144 bias audit requirements", ["qix local law"]),
     ("is there a data protection law mentioned?", ["data protection law"]),
     ("can insurers keep algorithms secret if they follow state law?", ["state law"]),  # after the last stop word
+    # accords and events, named the same way
+    ("what did leaders agree at the zorblax summit?", ["zorblax summit"]),
+    ("who signed the qix declaration on ai safety?", ["qix declaration"]),
+    ("which countries joined the declaration?", []),
     # generic words only, or a question with capitals inside: no lower-case name
     ("what does the ai act say?", []),
     ("What Does The Zorblax AI Act Say", []),
@@ -269,6 +273,8 @@ def test_laws_named_in_a_lower_case_question(question, laws):
 def test_a_lower_case_law_is_missing_only_by_a_word_the_corpus_never_uses():
     corpus = CORPUS + "\n" + fold("Firms report on data protection under financial law.")
     assert missing_titles("Under the zorblax ai act, what must deployers do?", corpus, NAMES) == ["zorblax ai act"]
+    assert missing_titles("who signed the zorblax declaration?", corpus, NAMES) == ["zorblax declaration"]
+    assert missing_titles("what did the montreal declaration say?", corpus, NAMES) == []  # a stored one
     # words the corpus uses, in some form ("reporting": "report"), describe rather than name a law
     assert missing_titles("should firms state their policy under financial reporting law?", corpus, NAMES) == []
     assert missing_titles("is there a data protection law mentioned?", corpus, NAMES) == []
