@@ -144,7 +144,7 @@ def stitch(rows: Sequence[StoredPassage]) -> str:
     return text
 
 
-def stored_extra(meta: dict[str, Any]) -> dict[str, Any]:
+def _stored_extra(meta: dict[str, Any]) -> dict[str, Any]:
     """The source's unknown fields, which the store keeps as one JSON string."""
     raw = meta.get("extra")
     if not raw:
@@ -163,7 +163,7 @@ def statement_countries(rows: Iterable[StoredPassage]) -> dict[str, list[str]]:
     for row in rows:
         if "country" not in str(row.meta.get("extra") or ""):  # most rows: no JSON to parse
             continue
-        names = [c.strip() for c in str(stored_extra(row.meta).get("country") or "").split(";")]
+        names = [c.strip() for c in str(_stored_extra(row.meta).get("country") or "").split(";")]
         kept = list(dict.fromkeys(c for c in names if c and c.casefold() not in ("unspecified", "none", "n/a")))
         if kept:
             found[str(row.meta.get("statement_id", row.id))] = kept
@@ -176,7 +176,7 @@ def statement_from_passages(rows: Sequence[StoredPassage]) -> Statement | None:
         return None
     meta = min(rows, key=lambda r: r.meta.get("chunk", 0)).meta
     citation = {name: meta[name] for name in CITATION_FIELDS if name in meta}  # absent ones take the defaults
-    return Statement(text=stitch(rows), extra=stored_extra(meta), id=str(meta.get("statement_id", "")),
+    return Statement(text=stitch(rows), extra=_stored_extra(meta), id=str(meta.get("statement_id", "")),
                      key=str(meta.get("key") or ""), **citation)
 
 

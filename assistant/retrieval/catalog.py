@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
+from assistant.index.rows import statement_countries
 from assistant.retrieval.aliases import PLACES, body_mentions, place_mentions, place_name_spellings
 from assistant.retrieval.lexical import STOPWORDS
 from core.model import Filters, Passage
@@ -122,8 +123,6 @@ class Catalog:
 
     @classmethod
     def from_store(cls, store: Store) -> Catalog:
-        from assistant.index.rows import statement_countries
-
         rows = store.all_passages()
         return cls.from_passages([row.passage() for row in rows], store.embedder.model_id, statement_countries(rows))
 

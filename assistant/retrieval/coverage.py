@@ -104,8 +104,9 @@ _CODE = re.compile(
 _CODE_WORDS = frozenset({"COVID", "G", "Q", "V", "WW", "MP", "GPT", "CO", "H"})
 # a kind of text and its number, in any case: "directive 3000.09", "Executive Order 14110", "resolution 78/265"
 # (not a year alone: "the Online Safety Act 2023")
+_NUMBERED_KINDS = frozenset("directive order resolution bill act law regulation decree decision standard".split())
 _NUMBERED = re.compile(
-    r"(?<![\w-])(directive|order|resolution|bill|act|law|regulation|decree|decision|standard)\s+(?:no\.?\s*)?"
+    rf"(?<![\w-])({'|'.join(sorted(_NUMBERED_KINDS))})\s+(?:no\.?\s*)?"
     r"((?!(?:19|20)\d\d(?![\d./-]))\d{2,5}(?:[./-]\d{1,4})*)(?![\w-])", re.IGNORECASE)
 _ZH_TITLE = re.compile(r"《([^》]{2,40})》")
 # a title in quotation marks: opens on a capital, not an apostrophe inside a word ("Lords' report" opens none)
@@ -482,7 +483,7 @@ def title_held(title: str, corpus_text: Text, names: list[str]) -> bool:
         return True
     # the whole title in a stored text ("the Universal Declaration of Human Rights"), its leading place aside
     # unless the place is what says which text ("Africa Declaration on AI" is not the Hambach one)
-    while words and words[0] in _PLACE_WORDS and not all(w in _HEADS for w in distinctive):
+    while words and words[0] in _PLACE_WORDS and not (distinctive and all(w in _HEADS for w in distinctive)):
         words = words[1:]
     return len(words) >= 2 and has_phrase(" ".join(words), corpus_text)
 
@@ -495,8 +496,6 @@ def code_held(code: str, corpus_text: Text) -> bool:
         return has_phrase(number, corpus_text)
     return any(has_phrase(f"{letters}{sep}{number}", corpus_text) for sep in (" ", "-", ""))
 
-
-_NUMBERED_KINDS = frozenset("directive order resolution bill act law regulation decree decision standard".split())
 
 
 # words of a Chinese title that do not say which text is meant
@@ -593,7 +592,8 @@ def check_titles(question: str, corpus_text: Text, names: list[str],
             # a stored title inside that description ("Google's 2023 AI Principles progress update") is the
             # text the missing one builds on, not a second object the question also asks about
             held = [h for h in held if not any(h in phrase for phrase in _owned_phrases(question))]
-    return missing, held
+    # one text found twice ("europe framework convention" in lower case, and as the Council of Europe's): once, whole
+    return [m for m in missing if not any(m != other and m in other for other in missing)], held
 
 
 def missing_titles(question: str, corpus_text: Text, names: list[str],

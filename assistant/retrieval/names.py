@@ -80,7 +80,6 @@ class NameVectors:
         best = max(allowed, key=lambda i: z[i])
         return float(z[best]), self.labels[best]
 
-
     def translation(self, title: str, documents: list[str]) -> tuple[float, str]:
         """The document name closest to ``title`` among ``documents`` (the named bodies' few), and its cosine with
         the title in the first view plus the second (−inf without a second view or a candidate).

@@ -79,7 +79,8 @@ def test_a_word_of_the_owners_own_name_does_not_describe_its_text():
 def test_texts_of_stored_organisations_named_in_lower_case(question, missing):
     authors = [fold(a) for a in ("Council of Europe", "Norwegian Data Authority", "Acme Corporation")]
     assert check_titles(question, CORPUS, NAMES, authors=authors)[0] == missing
-    assert check_titles(question, CORPUS, NAMES)[0] == []  # without the organisation names, nothing is found
+    # without the organisation names nothing is found, when the corpus uses every word of the text's name
+    assert check_titles(question, CORPUS + "\nframework code sandboxes", NAMES)[0] == []
 
 
 def test_a_stored_title_inside_an_absent_edition_is_not_held_beside_it():
