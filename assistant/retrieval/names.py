@@ -31,6 +31,8 @@ import numpy as np
 from assistant.index.base import Store
 from core.text import has_cjk
 
+_KEPT_TITLES = 64  # titles whose vectors a process keeps: a question's titles are asked of twice in a row
+
 
 class NameVectors:
     """Every stored document name not already in Chinese, with its organisation, in both views."""
@@ -43,6 +45,7 @@ class NameVectors:
         self.labels = [label for _, label in kept]
         self._dense: np.ndarray | None = None
         self._second: np.ndarray | None = None
+        self._titles: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}  # the last titles' own vectors
 
     def _vectors(self) -> tuple[np.ndarray, np.ndarray | None]:
         if self._dense is None:
@@ -56,12 +59,23 @@ class NameVectors:
         """The stored document a label of ``standout`` names."""
         return self.documents[self.labels.index(label)]
 
+    def _title(self, title: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """The title's vector in each view, embedded once for ``standout`` and ``translation`` alike."""
+        if title not in self._titles:
+            if len(self._titles) >= _KEPT_TITLES:
+                self._titles.pop(next(iter(self._titles)))
+            second = self.store.second
+            self._titles[title] = (self.store.embedder.embed_array([title], is_query=True)[0],
+                                   second.embed_array([title], is_query=True)[0] if second is not None else None)
+        return self._titles[title]
+
     def zscores(self, title: str) -> np.ndarray:
         """How far each name stands out for ``title`` (z-score over all names, both views averaged)."""
         dense, second = self._vectors()
-        z = _z(dense @ self.store.embedder.embed_array([title], is_query=True)[0])
-        if second is not None and self.store.second is not None:
-            z = (z + _z(second @ self.store.second.embed_array([title], is_query=True)[0])) / 2
+        title_dense, title_second = self._title(title)
+        z = _z(dense @ title_dense)
+        if second is not None and title_second is not None:
+            z = (z + _z(second @ title_second)) / 2
         return z
 
     def standout(self, title: str, among: set[str] | None = None) -> tuple[float, str]:
@@ -94,10 +108,11 @@ class NameVectors:
                       and (not law or LAW_WORDS & set(re.findall(r"[a-z]+", d.lower())))]
         if not candidates or self.store.second is None:
             return float("-inf"), ""
-        first = self.store.embedder.embed_recurring(candidates, is_query=True) @ \
-            self.store.embedder.embed_array([title], is_query=True)[0]
-        second = self.store.second.embed_recurring(candidates, is_query=True) @ \
-            self.store.second.embed_array([title], is_query=True)[0]
+        title_dense, title_second = self._title(title)
+        if title_second is None:
+            return float("-inf"), ""
+        first = self.store.embedder.embed_recurring(candidates, is_query=True) @ title_dense
+        second = self.store.second.embed_recurring(candidates, is_query=True) @ title_second
         best = int(np.argmax(first + second))
         return float(first[best] + second[best]), candidates[best]
 
