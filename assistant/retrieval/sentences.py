@@ -8,11 +8,18 @@ between the question and one of a passage's sentences (max-sim) sees it.
 
 How: the main view's signal becomes ``(1 - share) * z(passage cosine) + share *
 z(best sentence cosine)``, each z-scored against a sample of the store (the
-sentence one against sentences of a seeded sample of passages).  Only sentence
-vectors already in the embedding cache are used (the default corpus ships them
-in ``corpus/.embeddings``, segment ``sentences``; the map and the offline
-answer add the sentences they embed), so a search never embeds a sentence; a
-passage without all of its sentence vectors keeps its passage signal.
+sentence one against sentences of a seeded sample of passages).  Only the
+sentence vectors shipped with a corpus are read (``<corpus>/.embeddings``,
+segment ``sentences``; the default corpus has them), so a search never embeds
+a sentence and a ranking never depends on what was asked before: the
+sentences the offline answer and the map embed go to the store's writable
+cache, which this module does not read.  Candidates are compared on one
+footing: when any passage of the pool lacks its sentence vectors (a user's
+own PDF beside the default corpus), every candidate keeps its passage signal:
+the two z-scores are not on one scale (over the dev questions' pools a best
+sentence's ran 0.41 below its passage's on average, 1.07 below among the
+first five), so mixing only some candidates would rank the ones without
+sentence vectors up.
 
 Measured with ``benchmarks/paraphrase_experiments.py`` (``share`` chosen on
 the dev questions' odd half and our own tuning halves, reported on the
@@ -41,7 +48,8 @@ class SentenceVectors:
     def __init__(self, store: Store, ids: list[str]):
         self.store = store
         self._memo: dict[str, np.ndarray | None] = {}
-        self._layers = list(getattr(store.embedder, "layers", ()))  # CachedEmbeddings' read side, never a model
+        # CachedEmbeddings' shipped layers: read-only, so the signal is a property of the installed corpus
+        self._layers = [layer for layer in getattr(store.embedder, "layers", ()) if not layer.writable]
         pick = random.Random(len(ids)).sample(ids, min(BACKGROUND_PASSAGES, len(ids)))
         found = [m for m in self.of(store.passages(pick)) if m is not None] if self._layers else []
         self.background = np.concatenate(found) if found else np.zeros((0, 0), dtype=np.float32)
@@ -71,17 +79,14 @@ class SentenceVectors:
 def mix_sentences(vectors: SentenceVectors, qvec: np.ndarray, rows: Mapping[str, StoredPassage],
                   dense_z: np.ndarray, share: float) -> np.ndarray:
     """The main view's z-scores (``dense_z``, one per row of ``rows``, in order) with ``share`` of each
-    given to its best sentence's.  ``vectors`` lives on the store's snapshot: one lookup per passage per
-    store version."""
-    if share <= 0 or not rows:
+    given to its best sentence's, or ``dense_z`` itself when a row lacks its sentence vectors.
+    ``vectors`` lives on the store's snapshot: one lookup per passage per store version."""
+    if share <= 0 or not rows or not vectors.background.size:
         return dense_z
-    if not vectors.background.size:
-        return dense_z
+    matrices = vectors.of(list(rows.values()))
+    if any(m is None or m.shape[1] != qvec.shape[0] for m in matrices):
+        return dense_z  # one footing for the whole pool (see the module docstring)
     reference = vectors.background @ qvec
     spread = float(reference.std()) + 1e-9
-    mixed = dense_z.copy()
-    for j, matrix in enumerate(vectors.of(list(rows.values()))):
-        if matrix is not None and matrix.shape[1] == qvec.shape[0]:
-            sentence_z = (float((matrix @ qvec).max()) - float(reference.mean())) / spread
-            mixed[j] = (1 - share) * dense_z[j] + share * sentence_z
-    return mixed
+    best = np.array([float((m @ qvec).max()) for m in matrices if m is not None])
+    return (1 - share) * dense_z + share * (best - float(reference.mean())) / spread

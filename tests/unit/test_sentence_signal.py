@@ -29,11 +29,11 @@ def _row(pid: str, text: str) -> StoredPassage:
     return StoredPassage(pid, text, {"lang": "en"})
 
 
-def _setup(tmp_path, rows: list[StoredPassage], vectors: dict[str, np.ndarray]):
+def _setup(tmp_path, rows: list[StoredPassage], vectors: dict[str, np.ndarray], *, writable: bool = False):
     write_segment(tmp_path, [text_key(MODEL, normalise(t)) for t in vectors], np.stack(list(vectors.values())),
                   name="sentences")
     by_id = {r.id: r for r in rows}
-    embedder = SimpleNamespace(model_id=MODEL, layers=[EmbeddingCache(tmp_path)])
+    embedder = SimpleNamespace(model_id=MODEL, layers=[EmbeddingCache(tmp_path, writable=writable)])
     store = SimpleNamespace(embedder=embedder, passages=lambda ids: [by_id[i] for i in ids if i in by_id])
     return SentenceVectors(store, [r.id for r in rows])  # the store is a stand-in with the two parts used
 
@@ -52,10 +52,24 @@ def test_a_passage_with_one_matching_sentence_is_lifted(tmp_path):
     assert mix_sentences(vectors, q, {r.id: r for r in rows}, dense_z, 0.0) is dense_z
 
 
-def test_a_passage_without_all_its_sentence_vectors_keeps_its_signal(tmp_path):
+def test_one_passage_without_its_sentence_vectors_leaves_the_whole_pool_on_its_passage_signal(tmp_path):
+    # b's vectors are all there, a lacks one: mixing b alone would put the two on different scales
     rows = [_row("a", "Known sentence here. Unknown sentence here."), _row("b", "Only known one.")]
     vectors = _setup(tmp_path, rows, {"Known sentence here.": _unit(0), "Only known one.": _unit(1)})
     dense_z = np.array([0.3, -0.2])
-    mixed = mix_sentences(vectors, _unit(0), {r.id: r for r in rows}, dense_z, 0.5)
-    assert mixed[0] == dense_z[0]
-    assert mixed[1] != dense_z[1]
+    assert mix_sentences(vectors, _unit(0), {r.id: r for r in rows}, dense_z, 0.5) is dense_z
+    whole = _setup(tmp_path / "whole", rows, {"Known sentence here.": _unit(0), "Unknown sentence here.": _unit(2),
+                                              "Only known one.": _unit(1)})
+    mixed = mix_sentences(whole, _unit(0), {r.id: r for r in rows}, dense_z, 0.5)
+    assert mixed[0] != dense_z[0] and mixed[1] != dense_z[1]
+
+
+def test_sentence_vectors_in_the_writable_cache_are_not_read(tmp_path):
+    # what the offline answer embedded into <store>/embedding-cache must not change later rankings
+    rows = [_row("a", "Responsibility lies with a human. Other point one."), _row("b", "A passage near it.")]
+    sentences = {"Responsibility lies with a human.": _unit(0), "Other point one.": _unit(1),
+                 "A passage near it.": _unit(3)}
+    vectors = _setup(tmp_path, rows, sentences, writable=True)
+    dense_z = np.array([0.0, 1.0])
+    assert vectors.of(rows) == [None, None]
+    assert mix_sentences(vectors, _unit(0), {r.id: r for r in rows}, dense_z, 0.5) is dense_z
