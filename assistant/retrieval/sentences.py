@@ -45,11 +45,12 @@ BACKGROUND_PASSAGES = 300  # passages whose sentences the max-sim is z-scored ag
 class SentenceVectors:
     """Each passage's cached sentence vectors (None when any is missing), looked up once per passage."""
 
-    def __init__(self, store: Store, ids: list[str]):
+    def __init__(self, store: Store, ids: list[str], embedder: object | None = None):
         self.store = store
+        self.embedder = embedder if embedder is not None else store.embedder
         self._memo: dict[str, np.ndarray | None] = {}
         # CachedEmbeddings' shipped layers: read-only, so the signal is a property of the installed corpus
-        self._layers = [layer for layer in getattr(store.embedder, "layers", ()) if not layer.writable]
+        self._layers = [layer for layer in getattr(self.embedder, "layers", ()) if not layer.writable]
         pick = random.Random(len(ids)).sample(ids, min(BACKGROUND_PASSAGES, len(ids)))
         found = [m for m in self.of(store.passages(pick)) if m is not None] if self._layers else []
         self.background = np.concatenate(found) if found else np.zeros((0, 0), dtype=np.float32)
@@ -57,7 +58,7 @@ class SentenceVectors:
     def of(self, rows: list[StoredPassage]) -> list[np.ndarray | None]:
         todo = [r for r in rows if r.id not in self._memo]
         if todo and self._layers:
-            model_id = self.store.embedder.model_id
+            model_id = self.embedder.model_id  # type: ignore[attr-defined]
             texts = [[normalise(s) for s in sentences(r.text or "", r.meta.get("lang")) if s.strip()] for r in todo]
             keys = [text_key(model_id, t) for ts in texts for t in ts]
             found: dict[int, np.ndarray] = {}
