@@ -238,7 +238,9 @@ def named_zh_titles(question: str) -> list[str]:
 # where a law's name written without 《》 starts or ends: particles, prepositions, punctuation, dates
 _ZH_NAME_CUT = re.compile(r"[的了在对和与及里中是把被将就从向为由等，、。？！?!：:；;（）()“”\"'‘’\s]|\d+年|\d+月")
 # the ends of a law's name; 规定 alone is as often the verb ("对…规定了哪些义务")
-_ZH_LAW_NAME_END = re.compile(r"(?:条例|办法|法案|法规|管理规定|若干规定|暂行规定|实施规定)$")
+_ZH_LAW_ENDS = r"(?:条例|办法|法案|法规|管理规定|若干规定|暂行规定|实施规定|治理规定)"
+_ZH_LAW_NAME_END = re.compile(_ZH_LAW_ENDS + "$")
+_ZH_LAW_NAME_START = re.compile(rf"^(.{{6,}}?{_ZH_LAW_ENDS})")
 _ZH_ASKING = re.compile(r"什么|哪些|怎么|如何|是否|有没有")
 
 
@@ -249,7 +251,12 @@ def named_zh_laws(question: str) -> list[str]:
     text = _ZH_TITLE.sub("，", question)
     found = []
     for part in _ZH_NAME_CUT.split(text):
-        name = _zh_law_name(part) if len(part) >= 8 and not _ZH_ASKING.search(part) else None
+        name = None
+        if len(part) >= 8 and not _ZH_ASKING.search(part):
+            name = _zh_law_name(part)
+        elif len(part) >= 8:  # the name, then what the question asks of it ("…评估办法规定哪些情形…")
+            start = _ZH_LAW_NAME_START.match(part)
+            name = start.group(1) if start and not _ZH_ASKING.search(start.group(1)) else None
         if name and len(name) >= 8 and re.fullmatch(r"[\u4e00-\u9fff0-9A-Za-z]+", name) and has_cjk(name):
             found.append(name)
     return found
@@ -574,8 +581,15 @@ def check_titles(question: str, corpus_text: Text, names: list[str],
         # a numbered text's name ends in its kind ("NYC Local Law" + "Law 144"): reported whole, once
         named_by = next((i for i, m in enumerate(missing) if item.kind == "code" and not inside
                          and m.endswith(" " + item.text.split()[0])), None)
+        # a stored title that the number follows ("Executive Order" + "Order 14179") names a text of that series,
+        # the numbered one: held or not by its number alone
+        series = next((h for h in held if item.kind == "code" and h.endswith(" " + item.text.split()[0])
+                       and f"{h} {item.text.split(maxsplit=1)[1]}".lower() in question.lower()), None)
         if ok:
             held.append(item.text)
+        elif series is not None:
+            held.remove(series)
+            missing.append(f"{series} {item.text.split(maxsplit=1)[1]}")
         elif named_by is not None:
             missing[named_by] += " " + item.text.split(maxsplit=1)[1]
         elif not inside:  # "Bill C-27" is reported once, not also as its code

@@ -13,7 +13,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from assistant.retrieval.corpus_text import CorpusText
-from assistant.retrieval.coverage import fold, has_phrase, missing_titles, named_codes, named_titles, unknown_bodies
+from assistant.retrieval.coverage import (
+    check_titles,
+    fold,
+    has_phrase,
+    missing_titles,
+    named_codes,
+    named_titles,
+    unknown_bodies,
+)
 
 CORPUS = fold(
     "\n".join([
@@ -78,6 +86,16 @@ def test_named_codes(question, codes):
 ])
 def test_missing_titles(question, missing):
     assert missing_titles(question, CORPUS, NAMES) == missing
+
+
+def test_a_number_after_a_stored_series_title_names_that_numbered_text():
+    # the store holds one executive order; another one's number makes the question about a text it lacks,
+    # reported whole and not half held through the series' name
+    corpus = fold(CORPUS + "\nExecutive Order 13960: Promoting the Use of Trustworthy AI in the Federal Government")
+    names = [*NAMES, fold("White House Executive Order 13960: Promoting the Use of Trustworthy AI")]
+    question = "What does Executive Order 14179 on removing barriers to AI leadership require?"
+    assert check_titles(question, corpus, names) == (["Executive Order 14179"], [])
+    assert check_titles("What does Executive Order 13960 require?", corpus, names)[0] == []
 
 
 

@@ -144,6 +144,9 @@ def test_chinese_titles_of_laws():
     # 法 as a word of its own or a word's last character ends a law's name, before the verb that follows it
     ("2020年泽德国家人工智能倡议法设立了哪些协调机构", ["泽德国家人工智能倡议法"]),
     ("泽德国个人数据保护法规定了什么", ["泽德国个人数据保护法"]),
+    # the name, then what the question asks of it, in one run between particles
+    ("泽德数据出境安全评估办法规定哪些情形必须申报", ["泽德数据出境安全评估办法"]),
+    ("泽德网络暴力信息治理规定要求平台怎么识别", ["泽德网络暴力信息治理规定"]),
     # words ending in 法 that name no law: 算法, 合法, 依法
     ("这种人工智能推荐算法是不是合法", []),
     ("各国应当依法治理人工智能系统的风险吗", []),
