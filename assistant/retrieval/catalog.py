@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -258,10 +259,13 @@ class Catalog:
         candidates = self._candidates(question, q_words, q_acronyms, places)
         found = Mentions()
         for kind, pool in (("authors", self.authors), ("documents", self.documents)):
+            # "Google" names Google LLC and Google AI, not "AI at Google: our principles": naming that text
+            # outright would keep every year open for the undated statements of its body (``absent_years``)
+            words = rare | self.family_words if kind == "authors" else rare
             for name in candidates:
                 if name not in pool:
                     continue
-                how = _names_match(name, question, q_words, q_acronyms, places, rare)
+                how = _names_match(name, question, q_words, q_acronyms, places, words)
                 if how:
                     getattr(found, kind).add(name)
                     if how == "place":
@@ -311,7 +315,7 @@ class Catalog:
     @cached_property
     def _name_index(self) -> _NameIndex:
         index = _NameIndex(names=list(dict.fromkeys([*self.authors, *self.documents])))
-        rare = self.rare_words
+        rare = self.rare_words | self.family_words
         for name in index.names:
             for acronym in _name_acronyms(name):
                 index.by_acronym.setdefault(acronym, set()).add(name)
@@ -343,6 +347,25 @@ class Catalog:
             df.update(_words(name))
         return {w for w, n in df.items()
                 if n <= 3 and w not in GENERIC_NAME_WORDS and w not in STOPWORDS and len(w) > 2}
+
+    @cached_property
+    def family_words(self) -> set[str]:
+        """The stored organisations' family names (``_family_words``): they name organisations, not documents."""
+        return _family_words(self.authors)
+
+
+def _family_words(authors: Iterable[str]) -> set[str]:
+    """Words that begin two or more organisations' names followed only by generic words or short forms: the
+    company's name, "Google" of "Google LLC" and "Google AI".  Too frequent among the stored names to be rare,
+    such a word still names that family of bodies outright ("What did Google publish in 2025?")."""
+    family: Counter[str] = Counter()
+    for author in authors:
+        words = _WORD.findall(re.sub(r"\([^()]*\)", " ", author))
+        rest = words[1:]
+        if words and all(w.lower() in GENERIC_NAME_WORDS or (w.isupper() and len(w) <= 5) for w in rest):
+            family[words[0].lower()] += 1
+    return {w for w, n in family.items() if n >= 2 and len(w) > 2 and w not in GENERIC_NAME_WORDS
+            and w not in STOPWORDS and not place_mentions(w.capitalize())}
 
 
 @dataclass

@@ -162,6 +162,28 @@ def test_names_of_laws_written_without_title_marks(question, laws):
     assert missing_titles(question, CORPUS, NAMES)[:len(laws)] == laws  # no stored law of that name
 
 
+def test_a_company_name_shared_by_several_stored_bodies_names_them_all():
+    from assistant.retrieval.catalog import Catalog
+    from core.model import Passage
+
+    catalog = Catalog.from_passages([
+        Passage(id="p1", statement_id="s1", text="x", author="Quorx LLC", document="AI at Quorx: our principles",
+                date="2018"),
+        Passage(id="p2", statement_id="s2", text="x", author="Quorx AI", document="Responsible practices"),
+        Passage(id="p3", statement_id="s3", text="x", author="Quorx Research", document="Quorx notes",
+                date="2019"),
+        Passage(id="p4", statement_id="s4", text="x", author="Quorx University Hospital", document="Care", date="2020"),
+        Passage(id="p5", statement_id="s5", text="x", author="Quorx Foundation", document="Giving", date="2021"),
+    ])
+    mentions = catalog.mentions("What did Quorx publish in 2025?")
+    # its family of bodies (the name followed only by generic words), not a text whose name holds the word
+    assert mentions.authors == {"Quorx LLC", "Quorx AI", "Quorx Research", "Quorx Foundation"}  # not the hospital
+    assert mentions.documents == set()
+    assert catalog.absent_years({2025}, mentions) == [
+        "Quorx AI / Quorx Foundation / Quorx LLC / Quorx Research in 2025"]
+    assert catalog.absent_years({2018}, catalog.mentions("What did Quorx publish in 2018?")) == []
+
+
 def test_short_forms_and_legal_suffixes_name_an_organisation():
     from assistant.retrieval.catalog import Catalog
     from core.model import Passage
