@@ -71,6 +71,9 @@ class Mentions:
     # the organisations whose statements come from a place the question names (their source's "country"),
     # whatever their names: only for telling a year that place's bodies carry, not for ranking
     by_country: set[str] = field(default_factory=set)
+    # the documents named by words of their own, beyond their organisation's name: "IBM's Principles for Trust"
+    # names that text, "What did IBM say?" matches "IBM AI Ethics" only through IBM (``Catalog.absent_years``)
+    titled: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(self.authors or self.documents)
@@ -181,7 +184,7 @@ class Catalog:
             held = self.years_by_author.get(author, Counter())
             if any(str(y) in held for y in years):
                 return []
-            if NO_DATE in held and documents & set(self.documents_by_author.get(author, ())):
+            if NO_DATE in held and documents & mentions.titled & set(self.documents_by_author.get(author, ())):
                 return []
         names = sorted(named)
         if len(names) > _LISTED_BODIES:  # a place's many bodies: the first few, and how many more
@@ -279,6 +282,12 @@ class Catalog:
             if full in low and re.search(rf"(?<!\w){re.escape(full)}(?!\w)", low):
                 found.authors |= names
         _drop_inner_names(found, low)
+        asked = _words(CJK_RUN.sub(" ", question))
+        for document in found.documents:
+            own = _words(document) - GENERIC_NAME_WORDS - STOPWORDS
+            own -= {w for author in self.authors_of({document}) for w in _words(author)}
+            if has_cjk(document) or own & asked:
+                found.titled.add(document)
         for place in places:
             written = {s.casefold() for s in (place, *PLACES.get(place, ())) if not has_cjk(s)}
             for country, bodies in self.authors_by_country.items():

@@ -179,7 +179,7 @@ def test_a_named_year_no_statement_of_the_named_body_carries():
     assert catalog.absent_years({2019}, oecd) == []
     # an undated statement keeps the year open only for a question naming its document outright
     assert catalog.absent_years({2024}, Mentions(authors={"Google"})) == ["Google in 2024"]
-    assert catalog.absent_years({2024}, Mentions(authors={"Google"}, documents={"D2"})) == []
+    assert catalog.absent_years({2024}, Mentions(authors={"Google"}, documents={"D2"}, titled={"D2"})) == []
     # bodies named only through a place are asked about together (the place's one body here)
     assert catalog.absent_years({2024}, Mentions(authors={"OECD"}, by_place={"OECD"})) == ["OECD in 2024"]
     # beside a body named outright, a place's bodies are the question's context, not its object
@@ -187,6 +187,25 @@ def test_a_named_year_no_statement_of_the_named_body_carries():
     # a document named outright speaks for its organisation
     assert catalog.absent_years({2024}, Mentions(documents={"D1"})) == ["OECD in 2024"]
     assert catalog.absent_years({2019}, Mentions(documents={"D1"})) == []
+
+
+def test_a_document_matched_only_through_its_organisations_name_is_not_named_outright():
+    from assistant.retrieval.catalog import Catalog
+    from core.model import Passage
+
+    catalog = Catalog.from_passages([
+        Passage(id="p1", statement_id="s1", text="x", author="Quorx Corporation", document="Quorx Algorithm Ethics"),
+        Passage(id="p2", statement_id="s2", text="x", author="Quorx Corporation", document="Quorx AI Ethics",
+                date="2018"),
+    ])
+    # "Quorx" matches both documents' names, but the question asks what the body said in 2020
+    asked = catalog.mentions("What was Quorx's position on regulating AI in 2020?")
+    assert asked.documents and not asked.titled
+    assert catalog.absent_years({2020}, asked) == ["Quorx Corporation in 2020"]
+    # its undated text, named by a word of its own, could be of any year
+    titled = catalog.mentions("What does Quorx's Algorithm Ethics say in 2020?")
+    assert titled.titled == {"Quorx Algorithm Ethics"}
+    assert catalog.absent_years({2020}, titled) == []
 
 
 @pytest.mark.parametrize("question, bodies", [
