@@ -176,24 +176,26 @@ def named_titles(question: str) -> list[str]:
 # a law's or an event's name in a question written in lower case ("under the colorado ai act", "nyc local law 144",
 # "the seoul summit"): up to three words before the word naming a law or an accord, those after the last stop word,
 # pronoun or verb of ``_LOWER_SKIP``
-_LOWER_LAW = re.compile(r"(?<![\w\-])((?:[a-z][a-z0-9\-]*\s+){1,3})"
-                        r"(act|bill|law|summit|declaration|convention|treaty|accord|pact|communique)(?![\w\-])")
+_LOWER_LAW = re.compile(r"(?<![\w\-])((?:[a-z][a-z0-9\-]*\s+){1,4})"
+                        r"(act|bill|law|summit|declaration|convention|treaty|accord|pact|communique|conference|report"
+                        r"|study|essay|speech|testimony|book)(?![\w\-])")
 _LOWER_SKIP = frozenset("what which whose how why when where who does do did is are was were under in on of for by "
                         "to from with about into per the a an this that these those its their any every each some "
                         "no and or must should obey follow they we it you he she our your his her them us".split())
 
 
 def named_lower_laws(question: str) -> list[str]:
-    """Names of laws and accords in a question written in lower case, where capitals cannot mark a name: the words
-    before "act", "bill", "law", "summit", "declaration" and the like after the last stop word, when one of them is
-    not generic ("colorado ai act", "data protection law", "seoul summit"; not "the ai act", "a law").  Only for a
+    """Names of laws, accords, reports and speeches in a question written in lower case, where capitals cannot mark
+    a name: the words before "act", "bill", "law", "summit", "declaration", "report", "speech", "testimony" and the
+    like after the last stop word, when one of them is not generic ("colorado ai act", "data protection law",
+    "seoul summit", "bengio testimony"; not "the ai act", "a law").  Only for a
     question with at most its first word capitalised (acronyms aside); ``check_titles`` says which of them the
     store lacks."""
     words = re.findall(r"[A-Za-z][\w\-’']*", question)
     if sum(1 for w in words[1:] if w[0].isupper() and not w.isupper()) > 0:
         return []
     found = []
-    for m in _LOWER_LAW.finditer(question.lower()):
+    for m in _LOWER_LAW.finditer(re.sub(r"[’']s\b", "", question.lower())):  # "bengio's testimony"
         before = m.group(1).split()
         after_stop = [i for i, w in enumerate(before) if w in _LOWER_SKIP]
         before = before[after_stop[-1] + 1:] if after_stop else before

@@ -297,6 +297,10 @@ def test_the_corpus_text_is_read_from_its_file_memory_mapped(tmp_path):
     ("what did leaders agree at the zorblax summit?", ["zorblax summit"]),
     ("who signed the qix declaration on ai safety?", ["qix declaration"]),
     ("which countries joined the declaration?", []),
+    # reports, conferences, speeches and testimony, a possessive dropped, up to four words before the kind
+    ("zorblax foundation models initial report - what did it find?", ["zorblax foundation models initial report"]),
+    ("qix security conference - who attended?", ["qix security conference"]),
+    ("what did jane zorblax's testimony to the senate say?", ["jane zorblax testimony"]),
     # generic words only, or a question with capitals inside: no lower-case name
     ("what does the ai act say?", []),
     ("What Does The Zorblax AI Act Say", []),
@@ -312,6 +316,8 @@ def test_a_lower_case_law_is_missing_only_by_a_word_the_corpus_never_uses():
     assert missing_titles("Under the zorblax ai act, what must deployers do?", corpus, NAMES) == ["zorblax ai act"]
     assert missing_titles("who signed the zorblax declaration?", corpus, NAMES) == ["zorblax declaration"]
     assert missing_titles("what did the montreal declaration say?", corpus, NAMES) == []  # a stored one
+    assert missing_titles("what did jane zorblax's testimony say?", corpus, NAMES) == ["jane zorblax testimony"]
+    assert missing_titles("what does the oecd report say on data protection?", corpus, NAMES) == []
     # words the corpus uses, in some form ("reporting": "report"), describe rather than name a law
     assert missing_titles("should firms state their policy under financial reporting law?", corpus, NAMES) == []
     assert missing_titles("is there a data protection law mentioned?", corpus, NAMES) == []
