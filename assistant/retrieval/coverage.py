@@ -174,8 +174,8 @@ def named_titles(question: str) -> list[str]:
 
 
 # a law's or an event's name in a question written in lower case ("under the colorado ai act", "nyc local law 144",
-# "the seoul summit"): up to three words before the word naming a law or an accord, those after the last stop word,
-# pronoun or verb of ``_LOWER_SKIP``
+# "the seoul summit", "bengio's testimony"): up to four words before the word naming a law, an accord, a report or a
+# speech, those after the last stop word, pronoun or verb of ``_LOWER_SKIP``
 _LOWER_LAW = re.compile(r"(?<![\w\-])((?:[a-z][a-z0-9\-]*\s+){1,4})"
                         r"(act|bill|law|summit|declaration|convention|treaty|accord|pact|communique|conference|report"
                         r"|study|essay|speech|testimony|book)(?![\w\-])")
@@ -242,7 +242,7 @@ _ZH_NAME_CUT = re.compile(r"[的了在对和与及里中是把被将就从向为
 # the ends of a law's name; 规定 alone is as often the verb ("对…规定了哪些义务")
 _ZH_LAW_ENDS = r"(?:条例|办法|法案|法规|管理规定|若干规定|暂行规定|实施规定|治理规定)"
 _ZH_LAW_NAME_END = re.compile(_ZH_LAW_ENDS + "$")
-_ZH_LAW_NAME_START = re.compile(rf"^(.{{6,}}?{_ZH_LAW_ENDS})")
+_ZH_LAW_NAME_START = re.compile(rf"^(.{{6,}}?{_ZH_LAW_ENDS})")  # the name first, then what is asked of it
 _ZH_ASKING = re.compile(r"什么|哪些|怎么|如何|是否|有没有")
 
 
@@ -585,13 +585,14 @@ def check_titles(question: str, corpus_text: Text, names: list[str],
                          and m.endswith(" " + item.text.split()[0])), None)
         # a stored title that the number follows ("Executive Order" + "Order 14179") names a text of that series,
         # the numbered one: held or not by its number alone
-        series = next((h for h in held if item.kind == "code" and h.endswith(" " + item.text.split()[0])
-                       and f"{h} {item.text.split(maxsplit=1)[1]}".lower() in question.lower()), None)
+        kind, _, number = item.text.partition(" ")
+        series = next((h for h in held if item.kind == "code" and h.endswith(" " + kind)
+                       and f"{h} {number}".lower() in question.lower()), None)
         if ok:
             held.append(item.text)
         elif series is not None:
             held.remove(series)
-            missing.append(f"{series} {item.text.split(maxsplit=1)[1]}")
+            missing.append(f"{series} {number}")
         elif named_by is not None:
             missing[named_by] += " " + item.text.split(maxsplit=1)[1]
         elif not inside:  # "Bill C-27" is reported once, not also as its code

@@ -35,6 +35,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from assistant.index.base import Store
+from assistant.index.embedders.base import CharterEmbeddings
 from assistant.index.embedders.cache import normalise, text_key
 from assistant.index.rows import StoredPassage
 from core.text import sentences
@@ -45,7 +46,8 @@ BACKGROUND_PASSAGES = 300  # passages whose sentences the max-sim is z-scored ag
 class SentenceVectors:
     """Each passage's cached sentence vectors (None when any is missing), looked up once per passage."""
 
-    def __init__(self, store: Store, ids: list[str], embedder: object | None = None):
+    def __init__(self, store: Store, ids: list[str], embedder: CharterEmbeddings | None = None):
+        """``embedder``: the view whose sentence vectors to read (the store's main one by default)."""
         self.store = store
         self.embedder = embedder if embedder is not None else store.embedder
         self._memo: dict[str, np.ndarray | None] = {}
@@ -58,7 +60,7 @@ class SentenceVectors:
     def of(self, rows: list[StoredPassage]) -> list[np.ndarray | None]:
         todo = [r for r in rows if r.id not in self._memo]
         if todo and self._layers:
-            model_id = self.embedder.model_id  # type: ignore[attr-defined]
+            model_id = self.embedder.model_id
             texts = [[normalise(s) for s in sentences(r.text or "", r.meta.get("lang")) if s.strip()] for r in todo]
             keys = [text_key(model_id, t) for ts in texts for t in ts]
             found: dict[int, np.ndarray] = {}
