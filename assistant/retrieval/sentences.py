@@ -78,6 +78,20 @@ class SentenceVectors:
                     else None
         return [self._memo.get(r.id) for r in rows]
 
+    def all_of(self, rows: list[StoredPassage], chunk: int = 8) -> list[np.ndarray] | None:
+        """Every row's sentence vectors, or None as soon as one row lacks them.  Rows are looked up a few at a
+        time and a row known to lack them ends the search at once: in a store whose passages mostly lack them
+        (generated or a user's own files), a pool is not split into sentences only to be left unmixed."""
+        if any(r.id in self._memo and self._memo[r.id] is None for r in rows):
+            return None
+        out: list[np.ndarray] = []
+        for start in range(0, len(rows), chunk):
+            found = self.of(rows[start:start + chunk])
+            if any(m is None for m in found):
+                return None
+            out.extend(m for m in found if m is not None)
+        return out
+
 
 def mix_sentences(vectors: SentenceVectors, qvec: np.ndarray, rows: Mapping[str, StoredPassage],
                   dense_z: np.ndarray, share: float) -> np.ndarray:
@@ -86,10 +100,10 @@ def mix_sentences(vectors: SentenceVectors, qvec: np.ndarray, rows: Mapping[str,
     ``vectors`` lives on the store's snapshot: one lookup per passage per store version."""
     if share <= 0 or not rows or not vectors.background.size:
         return dense_z
-    matrices = vectors.of(list(rows.values()))
-    if any(m is None or m.shape[1] != qvec.shape[0] for m in matrices):
+    matrices = vectors.all_of(list(rows.values()))
+    if matrices is None or any(m.shape[1] != qvec.shape[0] for m in matrices):
         return dense_z  # one footing for the whole pool (see the module docstring)
     reference = vectors.background @ qvec
     spread = float(reference.std()) + 1e-9
-    best = np.array([float((m @ qvec).max()) for m in matrices if m is not None])
+    best = np.array([float((m @ qvec).max()) for m in matrices])
     return (1 - share) * dense_z + share * (best - float(reference.mean())) / spread
