@@ -264,7 +264,7 @@ class Catalog:
         for kind, pool in (("authors", self.authors), ("documents", self.documents)):
             # "Google" names Google LLC and Google AI, not "AI at Google: our principles": naming that text
             # outright would keep every year open for the undated statements of its body (``absent_years``)
-            words = rare | self.family_words if kind == "authors" else rare
+            words = self.author_words if kind == "authors" else rare
             for name in candidates:
                 if name not in pool:
                     continue
@@ -324,7 +324,7 @@ class Catalog:
     @cached_property
     def _name_index(self) -> _NameIndex:
         index = _NameIndex(names=list(dict.fromkeys([*self.authors, *self.documents])))
-        rare = self.rare_words | self.family_words
+        rare = self.author_words
         for name in index.names:
             for acronym in _name_acronyms(name):
                 index.by_acronym.setdefault(acronym, set()).add(name)
@@ -358,9 +358,10 @@ class Catalog:
                 if n <= 3 and w not in GENERIC_NAME_WORDS and w not in STOPWORDS and len(w) > 2}
 
     @cached_property
-    def family_words(self) -> set[str]:
-        """The stored organisations' family names (``_family_words``): they name organisations, not documents."""
-        return _family_words(self.authors)
+    def author_words(self) -> set[str]:
+        """The rare words plus the stored organisations' family names (``_family_words``), which name
+        organisations, not documents; united once per catalog, not per question."""
+        return self.rare_words | _family_words(self.authors)
 
 
 def _family_words(authors: Iterable[str]) -> set[str]:
