@@ -70,6 +70,12 @@ class RecordingEmbedder(CharterEmbeddings):
                 self.cache[(text, is_query)] = vector
         return np.stack([self.cache[(t, is_query)] for t in texts])
 
+    @property
+    def layers(self) -> list:
+        """The wrapped model's cache layers: the retriever reads its shipped sentence vectors through them,
+        so a recorded store ranks as the real one does."""
+        return list(getattr(self.inner, "layers", ()))
+
     def reset_counts(self) -> None:
         self.calls = 0
         self.texts = []

@@ -57,7 +57,11 @@ def fuse(store: Store, snapshot: StoreSnapshot, query: str, vectors: QueryVector
         q2 = vectors.second
         second = snapshot.similarities(q2, ids, second=True)
         second_background = snapshot.second_sample @ q2
-        fused += weights.second * zscore(second, second_background)
+        second_mixed = zscore(second, second_background)
+        if snapshot.second_sentences is not None:
+            second_mixed = mix_sentences(snapshot.second_sentences, q2, pool.rows, second_mixed,
+                                         weights.second_sentence)
+        fused += weights.second * second_mixed
         second_z = background_z(float(second.max()), second_background) if second.size else 0.0
     lexical = np.array([pool.bm25[snapshot.position[i]] if i in snapshot.position else 0.0 for i in ids])
     fused += weights.bm25 * zscore(lexical, pool.bm25)

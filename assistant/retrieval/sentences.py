@@ -21,10 +21,12 @@ sentence's ran 0.41 below its passage's on average, 1.07 below among the
 first five), so mixing only some candidates would rank the ones without
 sentence vectors up.
 
-Measured with ``benchmarks/paraphrase_experiments.py`` (``share`` chosen on
-the dev questions' odd half and our own tuning halves, reported on the
-others): see ``settings.retrieval.fusion.sentence``.  Pseudo-relevance
-feedback (Rocchio, per view) was measured there too and did not generalise.
+Both views mix this way, each from its own model's shipped sentence vectors
+(``StoreSnapshot.sentences`` and ``second_sentences``).  Measured with
+``benchmarks/paraphrase_experiments.py`` (the shares chosen on the dev
+questions' odd half and our own tuning halves, reported on the others): see
+``settings.retrieval.fusion.sentence``.  Pseudo-relevance feedback (Rocchio,
+per view) was measured there too and did not generalise.
 """
 
 from __future__ import annotations

@@ -128,6 +128,11 @@ class StoreSnapshot:
         """The passages' cached sentence vectors (looked up once per passage, on first use by fusion)."""
         return SentenceVectors(self.store, self.ids)
 
+    @cached_property
+    def second_sentences(self) -> SentenceVectors | None:
+        """The same in the second view (its own shipped sentence vectors), when the store keeps one."""
+        return SentenceVectors(self.store, self.ids, self.store.second) if self.store.second is not None else None
+
     def rows(self, positions: list[int]) -> list[StoredPassage]:
         """The stored rows at these positions, fetched from the store."""
         return self.store.passages([self.ids[p] for p in positions])

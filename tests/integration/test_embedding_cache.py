@@ -117,3 +117,34 @@ def test_shipped_cache_holds_every_sentence_the_map_embeds(seeded_store):
         sample = random.Random().sample(range(len(texts)), SAMPLE)
         assert same_vectors(np.stack([found[i] for i in sample]),
                             model.embed_array([texts[i] for i in sample], is_query=False)).all(), model.model_id
+
+
+def test_both_views_rank_with_their_shipped_sentence_vectors(seeded_store):
+    """A search of the default corpus reads each view's shipped sentence vectors for its whole pool, so both
+    sentence shares of the fusion (``fusion_sentence``, ``fusion_second_sentence``) take part in the ranking."""
+    from assistant.retrieval.candidates import hybrid_pool
+    from assistant.retrieval.retriever import question_years
+
+    charter = seeded_store.charter
+    retriever = charter.retriever
+    question = "Must it always be a person who answers for what a machine decides?"
+    index = retriever.index
+    vectors = retriever.embed_query(question)
+    pool = hybrid_pool(charter.store, index, question, vectors.dense, None, question_years(question),
+                       index.catalog.mentions(question), retriever.tuning)
+    rows = list(pool.rows.values())
+    assert index.second_sentences is not None
+    for view in (index.sentences, index.second_sentences):
+        found = view.all_of(rows)
+        assert found is not None and len(found) == len(rows), view.embedder.model_id
+
+    def scores(**shares: float) -> list[float]:
+        retriever.fusion = charter.settings.retrieval.fusion.model_copy(update=shares)
+        try:
+            return [round(p.score, 6) for p in retriever.search(question, k=10).passages]
+        finally:
+            retriever.fusion = charter.settings.retrieval.fusion
+
+    both = scores()
+    assert both != scores(second_sentence=0.0)
+    assert both != scores(sentence=0.0)

@@ -73,3 +73,24 @@ def test_sentence_vectors_in_the_writable_cache_are_not_read(tmp_path):
     dense_z = np.array([0.0, 1.0])
     assert vectors.of(rows) == [None, None]
     assert mix_sentences(vectors, _unit(0), {r.id: r for r in rows}, dense_z, 0.5) is dense_z
+
+
+def test_the_second_view_reads_its_own_models_sentence_vectors(tmp_path):
+    # each view's sentence vectors are keyed by its own model: the second view must not read the main one's
+    rows = [_row("a", "Responsibility lies with a human. Other point one."), _row("b", "A passage near it.")]
+    texts = ["Responsibility lies with a human.", "Other point one.", "A passage near it."]
+    main_dir, second_dir = tmp_path / "main", tmp_path / "second"
+    write_segment(main_dir, [text_key(MODEL, normalise(t)) for t in texts], np.stack([_unit(i) for i in range(3)]),
+                  name="sentences")
+    write_segment(second_dir, [text_key("test/second", normalise(t)) for t in texts],
+                  np.stack([_unit(i + 4) for i in range(3)]), name="sentences")
+    by_id = {r.id: r for r in rows}
+    main = SimpleNamespace(model_id=MODEL, layers=[EmbeddingCache(main_dir, writable=False)])
+    second = SimpleNamespace(model_id="test/second", layers=[EmbeddingCache(second_dir, writable=False)])
+    store = SimpleNamespace(embedder=main, passages=lambda ids: [by_id[i] for i in ids if i in by_id])
+    vectors = SentenceVectors(store, [r.id for r in rows], second)
+    found = vectors.of(rows)
+    assert found[0] is not None and found[1] is not None
+    assert np.array_equal(found[0][0], _unit(4)) and np.array_equal(found[1][0], _unit(6))
+    dense_z = np.array([0.0, 1.0])
+    assert mix_sentences(vectors, _unit(4), by_id, dense_z, 0.5)[0] > dense_z[0]
