@@ -626,14 +626,27 @@ def unknown_names(question: str, corpus_text: Text, names: list[str]) -> list[st
     return [n for n in named_names(question) if not title_held(n, corpus_text, names)]
 
 
+# a text said to come from the name that follows or precedes: "published by the AI Futures Project",
+# "Tortoise Media 发布的…"
+_AUTHORED_BY = r"(?:published|released|issued|written|produced|authored|drafted|compiled)\s+by\s+(?:the\s+)?"
+_ZH_AUTHORED = r"\s*(?:发布|发表|推出|出台|撰写|编写|编制)"
+
+
 def unknown_bodies(question: str, corpus_text: Text, names: list[str]) -> list[str]:
     """Names of bodies ("Ada Lovelace Institute", "Global Partnership on AI") that no stored name or text holds,
     when the question asks what that body said ("the X's report", "did X recommend"): its central object is then
-    a text the store cannot hold, however close its topic.  A body named in passing is left to the score."""
+    a text the store cannot hold, however close its topic.  A body named in passing is left to the score.  A name
+    the question says a text was published by ("... published by the AI Futures Project", "Tortoise Media
+    发布的…") is a body whatever its last word."""
     found = []
     for name in named_names(question):
         words = name.split()
-        if not any(w in BODY_HEADS for w in words) or title_held(name, corpus_text, names):
+        authored = re.search(_AUTHORED_BY + re.escape(name) + r"\b", question) \
+            or re.search(re.escape(name) + _ZH_AUTHORED, question)
+        if not (authored or any(w in BODY_HEADS for w in words)) or title_held(name, corpus_text, names):
+            continue
+        if authored:
+            found.append(name)
             continue
         spoken = rf"{re.escape(words[-1])}(?:[’']s\b|\s+(?:say|says|said|recommend|recommends|recommended|publish|" \
                  rf"publishes|published|propose|proposes|proposed|state|states|stated|warn|warns|warned|call|calls|" \

@@ -218,6 +218,12 @@ def test_a_document_matched_only_through_its_organisations_name_is_not_named_out
     ("What did the Future of Life Institute say about arms races?", []),
     # a body named in passing, not asked what it said, is left to the score
     ("Do any principles mention work with the Ada Lovelace Institute on audits?", []),
+    # a name a text is said to be published by is a body whatever its last word, in English and Chinese
+    ("What happens in the scenario published by the Zed Futures Project?", ["Zed Futures Project"]),
+    ("Zed Media 发布的全球指数中，中国排在第几位？", ["Zed Media"]),
+    ("Which principles were released by the Future of Life Institute?", []),
+    # not said to publish anything: a name in passing
+    ("Is the Zed Futures Project mentioned in any principles?", []),
 ])
 def test_unknown_bodies(question, bodies):
     assert unknown_bodies(question, CORPUS, NAMES) == bodies
