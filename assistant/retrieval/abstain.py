@@ -31,6 +31,7 @@ model's spread, must add up to zero or more.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from assistant.index.base import Store
@@ -145,6 +146,24 @@ def absent_reason(missing: list[str], unmentioned: list[str] | None = None) -> s
     return " ".join(parts)
 
 
+OWNER_GAP = 12  # characters between a person's name and the title of their text: "在她的书《", "’s book "
+
+
+def written_by(query: str, title: str, names: list[str]) -> bool:
+    """Is ``title`` written in the question right after one of ``names``, a person named in Chinese
+    (凯特·克劳福德在她的书《AI地图集》, 李开复在《AI·未来》里)?  Then it is that person's text: a title matched among
+    the stored ones while its author is never mentioned is a look-alike, not a part of the question the store
+    answers.  Only persons named in Chinese: an acronym the store never writes may still be a stored body's ("MAS
+    FEAT principles", the Monetary Authority of Singapore's), and a body or country comes as "赞比亚 (Zambia)"."""
+    for name in names:
+        if " (" in name or not re.search(r"[\u4e00-\u9fff]", name):
+            continue
+        for m in re.finditer(re.escape(name), query):
+            if title in query[m.end():m.end() + OWNER_GAP + len(title) + 1]:
+                return True
+    return False
+
+
 def _absent(missing: list[str], unmentioned: list[str], held: list[str]) -> Verdict:
     """Abstain, saying what the corpus lacks; or, beside texts it holds, answer for those and say which part
     it lacks."""
@@ -190,7 +209,8 @@ def decide(query: str, passages: list[Passage], snapshot: StoreSnapshot, signals
     # a name no stored text contains (unmentioned.py): after the off-topic check, whose reason says more of a
     # question on another subject ("fine-tune a transformer on two GPUs")
     if unmentioned:
-        return _absent([], unmentioned, held if partly else [])
+        held = [h for h in held if not written_by(query, h, unmentioned)]
+        return _absent([], unmentioned, held if partly and held else [])
     weights = calibration_for(store) if store is not None and tuning.abstain_above is not None else None
     if weights is not None and tuning.abstain_above is not None:
         p = unanswerable_probability(signals, weights)

@@ -31,7 +31,9 @@ A Chinese question names bodies and countries in Chinese: a name of
 pycountry's translations) counts as unmentioned when neither it nor any of its
 English spellings ("Cyberspace Administration of China", "CAC"; "Zambia") is
 stored.  A foreign person's name written in Chinese (杰弗里·辛顿) is mentioned
-only when a stored text writes it so.
+only when a stored text writes it so; so is a person's name without an
+interpunct (李开复) when the question asks what that person said or wrote
+(``aliases.chinese_person_names``).
 
 The corpus text's word list (``corpus_text.py``) answers "never mentioned"
 without a scan, so the check costs microseconds a question at any store size.
@@ -43,7 +45,13 @@ import difflib
 import re
 from collections.abc import Callable, Collection
 
-from assistant.retrieval.aliases import PLACES, body_mentions, country_mentions, transliterated_names
+from assistant.retrieval.aliases import (
+    PLACES,
+    body_mentions,
+    chinese_person_names,
+    country_mentions,
+    transliterated_names,
+)
 from assistant.retrieval.corpus_text import CorpusText
 from assistant.retrieval.coverage import has_phrase
 from core.text import fold_for_names as fold
@@ -158,5 +166,9 @@ def unmentioned(question: str, corpus_text: Text, stored_name_words: Collection[
     # mentioned only when a stored text writes it so
     for name in transliterated_names(question):
         if fold(name) not in corpus_text and fold(name.replace("·", "")) not in corpus_text:
+            found.append(name)
+    # a person named in Chinese without an interpunct, asked what they said or wrote (李开复在《…》里): the same
+    for name in chinese_person_names(question):
+        if fold(name) not in corpus_text and not any(name in other for other in found):
             found.append(name)
     return found

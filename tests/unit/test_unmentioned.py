@@ -144,3 +144,34 @@ def test_chinese_country_names_come_from_pycountry_with_the_places_spellings():
     assert table["赞比亚"][-1] == "Zambia" and table["俄罗斯"][-1] == "Russia" and table["韩国"][-1] == "Korea"
     assert "Russian Federation" in table["俄罗斯"] and "Republic of Korea" in table["韩国"]
     assert "中非" not in table
+
+
+@pytest.mark.parametrize("question, expected", [
+    # a person named in Chinese without an interpunct, asked what they said or wrote
+    ("李开复在《AI·未来》里预测哪些工作最容易被取代？", ["李开复"]),
+    ("吴恩达说担心人工智能失控就像担心什么？", ["吴恩达"]),
+    ("杨立昆（Yann LeCun）对人工智能的风险持什么看法？", ["杨立昆"]),
+    ("泰格马克的《生命3.0》描绘了哪些情景？", ["泰格马克"]),  # the tagger's two halves joined
+    # not asked what a person said: a place in a stored title, a body, a person in brackets beside a body
+    ("IDAIS 威尼斯共识声明认为先进人工智能可能带来什么后果？", []),
+    ("欧盟委员会认为人工智能有哪些风险？", []),
+    ("清华大学战略与安全研究中心（傅莹）提出的六项原则是什么？", []),
+])
+def test_persons_named_in_chinese_without_an_interpunct(question, expected):
+    from assistant.retrieval.aliases import chinese_person_names
+
+    assert chinese_person_names(question) == expected
+    assert [n for n in unmentioned(question, CORPUS, NAME_WORDS) if n in expected] == expected
+    # mentioned as soon as a stored text writes the name
+    assert not [n for n in unmentioned(question, CORPUS + "\n" + "\n".join(expected), NAME_WORDS) if n in expected]
+
+
+def test_a_title_right_after_an_unmentioned_person_is_that_persons_text():
+    from assistant.retrieval.abstain import written_by
+
+    assert written_by("凯特·克劳福德在她的书《AI地图集》里怎么说？", "AI地图集", ["凯特·克劳福德"])
+    assert written_by("李开复在《AI·未来》里预测什么？", "AI·未来", ["李开复"])
+    # a title far from the name, an acronym, a country: not the person's text
+    assert not written_by("李开复认为中国在人工智能方面如何？另外《北京共识》怎么说？", "北京共识", ["李开复"])
+    assert not written_by("MAS FEAT principles: can customers challenge decisions?", "FEAT principles", ["MAS"])
+    assert not written_by("赞比亚《人工智能战略》", "人工智能战略", ["赞比亚 (Zambia)"])
