@@ -287,25 +287,23 @@ def transliterated_names(text: str) -> list[str]:
 # 等人, or the name's Latin spelling in brackets (杨立昆（Yann LeCun）)
 _SPEAKER_CONTEXT = re.compile(r"\s*(?:说|认为|指出|表示|预测|写道|声称|称|曾|等人|在《|的《|在其|在他|在她"
                               r"|[（(]\s*[A-Za-z])")
-_PERSON_TAGS = frozenset({"nr", "nrf", "nrfg", "nrt"})
-
-
 def chinese_person_names(text: str) -> list[str]:
     """Persons a Chinese question asks what they said or wrote, named in Chinese without an interpunct (李开复,
-    吴恩达, 泰格马克): jieba's person tag on three characters or more (next tagged words joined), followed by a
-    word of speaking or writing or by a title (``_SPEAKER_CONTEXT``).  The tag alone is too loose (宣言, 威尼斯);
+    吴恩达, 泰格马克): a run of jieba's words, each a person's name in its dictionary (``nr``) or a word its
+    dictionary lacks (found by its HMM: mostly names), three characters or more in all, followed by a word of
+    speaking or writing or by a title (``_SPEAKER_CONTEXT``).  The tag alone is too loose (宣言, 威尼斯 are ``nr``);
     two-character names are left out, as often a place or a word as a name."""
-    from assistant.retrieval.lexical import chinese_tagged_words
+    from assistant.retrieval.lexical import chinese_person_words, chinese_words, in_chinese_dictionary
 
-    # the tagger (53 MiB of tables, loaded on first use) only where a speaking or writing word follows Chinese
     if not re.search(r"[\u4e00-\u9fff]" + _SPEAKER_CONTEXT.pattern, text):
         return []
+    persons = chinese_person_words()
     found: list[str] = []
-    words = chinese_tagged_words(text)
     position = 0
     run = ""
-    for word, flag in words + [("", "")]:
-        if flag in _PERSON_TAGS and re.fullmatch(r"[\u4e00-\u9fff]+", word):
+    for word in chinese_words(text) + [""]:
+        han = bool(re.fullmatch(r"[\u4e00-\u9fff]+", word))
+        if han and (word in persons or (len(word) > 1 and not in_chinese_dictionary(word))):
             run += word
         else:
             if len(run) >= 3 and _SPEAKER_CONTEXT.match(text, position) and run not in found:
