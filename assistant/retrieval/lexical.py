@@ -46,15 +46,11 @@ def chinese_words(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def chinese_person_words() -> frozenset[str]:
-    """The words jieba's dictionary tags as persons' names (``nr`` and its kinds; 79,000 words, 11 MiB, 0.1 s
+    """The words jieba's dictionary tags as persons' names (``nr`` and its kinds; 79,000 words, 11 MiB, 0.05 s
     once).  Read from the dictionary file rather than through jieba's tagger, whose tables hold 53 MiB."""
-    found = set()
     with _jieba().get_dict_file() as lines:
-        for line in lines:
-            parts = line.decode("utf-8").split()
-            if len(parts) == 3 and parts[2] in ("nr", "nrf", "nrfg", "nrt"):
-                found.add(parts[0])
-    return frozenset(found)
+        text = lines.read().decode("utf-8")
+    return frozenset(re.findall(r"^(\S+) \d+ nr[a-z]*\r?$", text, re.M))  # "word frequency tag" lines
 
 
 def in_chinese_dictionary(word: str) -> bool:
