@@ -56,7 +56,9 @@ def chinese_person_words() -> frozenset[str]:
 def in_chinese_dictionary(word: str) -> bool:
     """Is ``word`` in jieba's dictionary?  A word jieba cut out that is not (its HMM found it) is most often a
     name: 吴恩达, 杨立昆."""
-    return bool(_jieba().get_FREQ(word))
+    jieba = _jieba()
+    jieba.initialize()  # loads the dictionary once; a no-op after the first cut
+    return bool(jieba.get_FREQ(word))
 
 
 def tokenize(text: str) -> list[str]:
