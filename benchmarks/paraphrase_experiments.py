@@ -201,10 +201,6 @@ class Bench:
         print(f"sentence vectors: {found}/{total} sentences found in the shipped cache; "
               f"{len(self.sentences)}/{len(self.rows)} passages have all of theirs")
         self._requery: dict[tuple[str, bytes], list[str]] = {}
-        from assistant.retrieval.sentences import SentenceVectors
-
-        # the second view's shipped sentence vectors, on first use
-        self._second_sentences: SentenceVectors | None = None
         self._all_sentences: dict[bool, tuple[np.ndarray, list[str]]] = {}
 
     def all_sentences(self, second: bool) -> tuple[np.ndarray, list[str]]:
@@ -295,12 +291,10 @@ class Bench:
         if q2 is not None and index.second_sample is not None and index.second_sample.size:
             second = np.array([float(self.v2[i] @ q2) if i in self.v2 else 0.0 for i in ids])
             second_z = zscore(second, index.second_sample @ q2)
-            if cfg.module_second and self.store.second is not None:
-                from assistant.retrieval.sentences import SentenceVectors, mix_sentences
+            if cfg.module_second and index.second_sentences is not None:
+                from assistant.retrieval.sentences import mix_sentences
 
-                if self._second_sentences is None:
-                    self._second_sentences = SentenceVectors(self.store, index.ids, self.store.second)
-                second_z = mix_sentences(self._second_sentences, q2, {i: self.rows[i] for i in ids}, second_z,
+                second_z = mix_sentences(index.second_sentences, q2, {i: self.rows[i] for i in ids}, second_z,
                                          cfg.module_second)
             fused += (w.second if cfg.second_w is None else cfg.second_w) * second_z
         lexical = np.array([prep.bm25[index.position[i]] for i in ids])
