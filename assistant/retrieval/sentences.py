@@ -48,11 +48,14 @@ BACKGROUND_PASSAGES = 300  # passages whose sentences the max-sim is z-scored ag
 class SentenceVectors:
     """Each passage's cached sentence vectors (None when any is missing), looked up once per passage."""
 
-    def __init__(self, store: Store, ids: list[str], embedder: CharterEmbeddings | None = None):
-        """``embedder``: the view whose sentence vectors to read (the store's main one by default)."""
+    def __init__(self, store: Store, ids: list[str], embedder: CharterEmbeddings | None = None,
+                 texts: dict[str, list[str]] | None = None):
+        """``embedder``: the view whose sentence vectors to read (the store's main one by default); ``texts``: a
+        memo of each passage's normalised sentences, shared by the views so that a passage is split once."""
         self.store = store
         self.embedder = embedder if embedder is not None else store.embedder
         self._memo: dict[str, np.ndarray | None] = {}
+        self._texts = texts if texts is not None else {}
         # CachedEmbeddings' shipped layers: read-only, so the signal is a property of the installed corpus
         self._layers = [layer for layer in getattr(self.embedder, "layers", ()) if not layer.writable]
         pick = random.Random(len(ids)).sample(ids, min(BACKGROUND_PASSAGES, len(ids)))
@@ -63,7 +66,7 @@ class SentenceVectors:
         todo = [r for r in rows if r.id not in self._memo]
         if todo and self._layers:
             model_id = self.embedder.model_id
-            texts = [[normalise(s) for s in sentences(r.text or "", r.meta.get("lang")) if s.strip()] for r in todo]
+            texts = [self.sentence_texts(r) for r in todo]
             keys = [text_key(model_id, t) for ts in texts for t in ts]
             found: dict[int, np.ndarray] = {}
             for layer in self._layers:
@@ -78,7 +81,15 @@ class SentenceVectors:
                 start += len(ts)
                 self._memo[row.id] = np.stack([found[i] for i in span]) if ts and all(i in found for i in span) \
                     else None
+                if self._memo[row.id] is None:  # a passage without shipped vectors (generated, a user's own):
+                    self._texts.pop(row.id, None)  # its split is not kept, so the shared memo stays small
         return [self._memo.get(r.id) for r in rows]
+
+    def sentence_texts(self, row: StoredPassage) -> list[str]:
+        """The passage's sentences as embedded (normalised), split once per passage."""
+        if row.id not in self._texts:
+            self._texts[row.id] = [normalise(s) for s in sentences(row.text or "", row.meta.get("lang")) if s.strip()]
+        return self._texts[row.id]
 
     def all_of(self, rows: list[StoredPassage], chunk: int = 8) -> list[np.ndarray] | None:
         """Every row's sentence vectors, or None as soon as one row lacks them.  Rows are looked up a few at a

@@ -126,12 +126,19 @@ class StoreSnapshot:
     @cached_property
     def sentences(self) -> SentenceVectors:
         """The passages' cached sentence vectors (looked up once per passage, on first use by fusion)."""
-        return SentenceVectors(self.store, self.ids)
+        return SentenceVectors(self.store, self.ids, texts=self._sentence_texts)
 
     @cached_property
     def second_sentences(self) -> SentenceVectors | None:
         """The same in the second view (its own shipped sentence vectors), when the store keeps one."""
-        return SentenceVectors(self.store, self.ids, self.store.second) if self.store.second is not None else None
+        if self.store.second is None:
+            return None
+        return SentenceVectors(self.store, self.ids, self.store.second, texts=self._sentence_texts)
+
+    @cached_property
+    def _sentence_texts(self) -> dict[str, list[str]]:
+        """Each passage's sentences, split once for both views."""
+        return {}
 
     def rows(self, positions: list[int]) -> list[StoredPassage]:
         """The stored rows at these positions, fetched from the store."""
