@@ -7,20 +7,10 @@ halves by a hash of their id) and ``benchmarks/data/coverage_questions.jsonl``
 (written before any tuning: 52 questions about real texts the corpus lacks, of
 several kinds, English and Chinese, and 40 answerable look-alikes that name
 stored texts and organisations, in English and Chinese; each marked ``tune`` or
-``held`` by a hash of the question), and ``benchmarks/data/coverage_unseen.jsonl`` (45 unanswerable and
-16 answerable questions in other phrasings, written before the second round of tuning; looked at since, so the
-third round tuned on it too) and ``benchmarks/data/coverage_unseen2.jsonl`` (38 unanswerable and 24 answerable
-questions of further kinds and phrasings, written before the third round; held out in the third, tuned on in the
-fourth) and ``benchmarks/data/coverage_unseen3.jsonl`` (45 unanswerable and 25 answerable questions, written blind
-to the coverage code before the fourth round, held out in it, tuned on in the fifth) and
-``benchmarks/data/coverage_unseen4.jsonl`` (45 unanswerable and 25 answerable questions, written blind to the
-code and to every earlier set before the fifth round, held out in it, tuned on in the sixth) and
-``benchmarks/data/coverage_unseen5.jsonl`` (45 unanswerable and 25 answerable questions, written blind before the
-sixth round, held out in it, tuned on in the seventh) and ``benchmarks/data/coverage_unseen6.jsonl`` (70 questions
-written blind before the seventh round, held out in it, tuned on in the eighth) and
-``benchmarks/data/coverage_unseen7.jsonl`` (70 questions written blind before the eighth round, held out in it,
-tuned on in the ninth) and ``benchmarks/data/coverage_unseen8.jsonl`` (70 questions written blind before the ninth
-round and never tuned on: all held out).
+``held`` by a hash of the question), and the blind sets ``benchmarks/data/coverage_unseen*.jsonl`` (about 70
+questions each, written blind to the code before a round of tuning, held out in that round and tuned on in the
+next; see ``benchmarks/data/README.md``).  ``HELD_OUT`` names the newest: never tuned on, its figures are the ones
+reported.
 
 It prints, per half: the share of unanswerable questions abstained (recall),
 the share of abstentions that were right (precision) and the share of
@@ -41,31 +31,18 @@ import numpy as np
 from common import DEV, ROOT, bench_charter, store_arguments
 
 OWN = ROOT / "benchmarks" / "data" / "coverage_questions.jsonl"
-# written later, before the second round of tuning, and never tuned on: every question is held out
-UNSEEN = ROOT / "benchmarks" / "data" / "coverage_unseen.jsonl"
-# written before the third round of tuning, held out in it; the fourth round tunes on it
-UNSEEN2 = ROOT / "benchmarks" / "data" / "coverage_unseen2.jsonl"
-# written before the fourth round of tuning, held out in it; the fifth round tunes on it
-UNSEEN3 = ROOT / "benchmarks" / "data" / "coverage_unseen3.jsonl"
-# written before the fifth round of tuning, held out in it; the sixth round tunes on it
-UNSEEN4 = ROOT / "benchmarks" / "data" / "coverage_unseen4.jsonl"
-# written before the sixth round of tuning, held out in it; the seventh round tunes on it
-UNSEEN5 = ROOT / "benchmarks" / "data" / "coverage_unseen5.jsonl"
-# written before the seventh round of tuning, held out in it; the eighth round tunes on it
-UNSEEN6 = ROOT / "benchmarks" / "data" / "coverage_unseen6.jsonl"
-# written before the eighth round of tuning, held out in it; the ninth round tunes on it
-UNSEEN7 = ROOT / "benchmarks" / "data" / "coverage_unseen7.jsonl"
-# written before the ninth round of tuning and never looked at while tuning: the held-out figures that count
-UNSEEN8 = ROOT / "benchmarks" / "data" / "coverage_unseen8.jsonl"
-HELD_OUT = "unseen8"
+# each blind set by its name ("unseen", "unseen2", ...); the newest is held out: written before this round of
+# tuning and never looked at while tuning
+UNSEEN = {p.stem.removeprefix("coverage_"): p for p in (ROOT / "benchmarks" / "data").glob("coverage_unseen*.jsonl")}
+HELD_OUT = "unseen9"
+SETS = ("dev", "own", *sorted(UNSEEN, key=lambda name: int(name.removeprefix("unseen") or 1)))
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 def tunable(row: dict) -> bool:
     """May the settings be fitted on this question?  The tuning halves, and the unseen sets of earlier rounds
-    (each looked at after the round it was held out in); never the held-out halves nor ``coverage_unseen8.jsonl``."""
-    return row["split"] == "tune" or row["set"] in ("unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6",
-                                                    "unseen7")
+    (each looked at after the round it was held out in); never the held-out halves nor ``HELD_OUT``."""
+    return row["split"] == "tune" or (row["set"] in UNSEEN and row["set"] != HELD_OUT)
 
 
 def dev_split(qid: str) -> str:
@@ -79,10 +56,8 @@ def load() -> list[dict]:
         if line.strip():
             q = json.loads(line)
             rows.append({**q, "set": "dev", "split": dev_split(q["id"])})
-    for path, name in ((OWN, "own"), (UNSEEN, "unseen"), (UNSEEN2, "unseen2"), (UNSEEN3, "unseen3"),
-                       (UNSEEN4, "unseen4"), (UNSEEN5, "unseen5"), (UNSEEN6, "unseen6"),
-                       (UNSEEN7, "unseen7"), (UNSEEN8, HELD_OUT)):
-        for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+    for name, path in (("own", OWN), *UNSEEN.items()):
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rows.append({**json.loads(line), "set": name})
     return rows
@@ -132,7 +107,7 @@ def main() -> None:
     charter = bench_charter(args)
     rows = run(charter, load())
     print(f"{'set':<7} {'split':<5} {'unanswerable abstained':>22} {'precision':>9} {'answerable refused':>18}")
-    for s in ("dev", "own", "unseen", "unseen2", "unseen3", "unseen4", "unseen5", "unseen6", "unseen7", HELD_OUT):
+    for s in SETS:
         for split in ("tune", "held"):
             part = [r for r in rows if r["set"] == s and r["split"] == split]
             if not part:
