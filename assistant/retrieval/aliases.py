@@ -284,9 +284,16 @@ def transliterated_names(text: str) -> list[str]:
 
 
 # what follows a person's name when the question asks what the person said or wrote: 说, 认为, 在《…》里, 的《…》,
-# 等人, or the name's Latin spelling in brackets (杨立昆（Yann LeCun）)
-_SPEAKER_CONTEXT = re.compile(r"\s*(?:说|认为|指出|表示|预测|写道|声称|称|曾|等人|在《|的《|在其|在他|在她"
-                              r"|[（(]\s*[A-Za-z])")
+# 等人, the name's Latin spelling in brackets (杨立昆（Yann LeCun）), a work of theirs (的回忆录, 在…出版的书) or where
+# they spoke (在安理会…上讲); a date may come first (李飞飞在2023年…)
+_SPEAKER_CONTEXT = re.compile(
+    r"\s*(?:[在于]?\d{2,4}年(?:\d{1,2}月)?(?:\d{1,2}日)?)?\s*"
+    r"(?:说|认为|指出|表示|预测|写道|声称|称|曾|等人|在《|的《|在其|在他|在她|[（(]\s*[A-Za-z]"
+    r"|的(?:新书|著作|回忆录|文章|演讲|讲话|证词|访谈|博客|专栏|公开信|书)"
+    r"|在[^，。？！?!,]{0,20}?(?:出版|发表|撰写)的"
+    r"|在[^，。？！?!,]{0,20}?[上中]都?(?:说|讲|谈|表示|指出|发言))")
+
+
 def chinese_person_names(text: str) -> list[str]:
     """Persons a Chinese question asks what they said or wrote, named in Chinese without an interpunct (李开复,
     吴恩达, 泰格马克): a run of jieba's words, each a person's name in its dictionary (``nr``) or a word its
@@ -301,9 +308,13 @@ def chinese_person_names(text: str) -> list[str]:
     found: list[str] = []
     position = 0
     run = ""
-    for word in chinese_words(text) + [""]:
+    words = chinese_words(text)
+    for i, word in enumerate(words + [""]):
         han = bool(re.fullmatch(r"[\u4e00-\u9fff]+", word))
-        if han and (word in persons or (len(word) > 1 and not in_chinese_dictionary(word))):
+        # a name's first character that jieba cut off on its own, at the question's start (古|特雷斯)
+        head = (i == 0 and len(word) == 1 and han and i + 1 < len(words) and words[i + 1] in persons
+                and len(words[i + 1]) > 1)
+        if han and (head or word in persons or (len(word) > 1 and not in_chinese_dictionary(word))):
             run += word
         else:
             if len(run) >= 3 and _SPEAKER_CONTEXT.match(text, position) and run not in found:

@@ -102,6 +102,11 @@ _CODE = re.compile(
     r"(?<![\w-])((?:[A-Z]{2,5}/)?[A-Z]{1,5})[ -]?((?!(?:19|20)\d\d(?![\d-]))\d{2,5}(?:[-/]\d{1,4})?)(?![\w-])"
 )
 _CODE_WORDS = frozenset({"COVID", "G", "Q", "V", "WW", "MP", "GPT", "CO", "H"})
+# a code written in lower case ("sb 24-205", "nist ai 600-1"): a number in parts, or a bill's or an order's prefix
+_LOWER_CODE = re.compile(
+    r"(?<![\w-])(?:([a-z]{2,5})[ -]?((?!(?:19|20)\d\d[-/](?:19|20)?\d\d(?![\d-]))\d{1,5}[-/]\d{1,4})"
+    r"|(sb|hb|ab|hr|eo)[ -]?((?!(?:19|20)\d\d(?![\d-]))\d{2,5}))(?![\w-])"
+)
 # a kind of text and its number, in any case: "directive 3000.09", "Executive Order 14110", "resolution 78/265"
 # (not a year alone: "the Online Safety Act 2023")
 _NUMBERED_KINDS = frozenset("directive order resolution bill act law regulation decree decision standard".split())
@@ -227,6 +232,10 @@ def named_codes(question: str) -> list[str]:
         if letters in _CODE_WORDS or (len(letters) == 1 and "-" not in m.group(0)):
             continue
         found.append(f"{letters} {number}")
+    for m in _LOWER_CODE.finditer(question):
+        letters, number = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if letters.upper() not in _CODE_WORDS and not any(number in code for code in found):
+            found.append(f"{letters.upper()} {number}")
     found += [f"{m.group(1)} {m.group(2)}" for m in _NUMBERED.finditer(question)
               if not any(m.group(2) in code for code in found)]
     return found
@@ -256,7 +265,8 @@ def named_zh_laws(question: str) -> list[str]:
         name = None
         if len(part) >= 8 and not _ZH_ASKING.search(part):
             name = _zh_law_name(part)
-        elif len(part) >= 8:  # the name, then what the question asks of it ("…评估办法规定哪些情形…")
+        if len(part) >= 8 and name is None:
+            # the name, then what the question asks of it ("…评估办法规定哪些情形…", "…标识办法要求显式标识加")
             start = _ZH_LAW_NAME_START.match(part)
             name = start.group(1) if start and not _ZH_ASKING.search(start.group(1)) else None
         if name and len(name) >= 8 and re.fullmatch(r"[\u4e00-\u9fff0-9A-Za-z]+", name) and has_cjk(name):
@@ -379,14 +389,15 @@ def owned_texts(question: str) -> list[OwnedText]:
 def lower_owned_texts(question: str, authors: Sequence[str]) -> list[OwnedText]:
     """Texts a question written in lower case describes as a stored organisation's ("council of europe framework
     convention on ai", "the ieee's guide for ..."), where no capital marks the owner: a stored organisation's
-    whole name (``authors``: folded, longest first) followed within a few words by a word naming a kind of text.
+    whole name or its short form in brackets (``authors``: folded, longest first; "deepmind") followed within a
+    few words by a word naming a kind of text.
     Only for a question with at most its first word capitalised (acronyms aside), like ``named_lower_laws``."""
     words = re.findall(r"[A-Za-z][\w\-’']*", question)
     if not authors or sum(1 for w in words[1:] if w[0].isupper() and not w.isupper()) > 0:
         return []
     text = fold(question)
     found: list[OwnedText] = []
-    for author in authors:
+    for author in _spellings(authors):
         if len(author) < 6 or not has_phrase(author, text) or any(author in o.owner for o in found):
             continue
         at = text.find(author)
@@ -405,6 +416,17 @@ def lower_owned_texts(question: str, authors: Sequence[str]) -> list[OwnedText]:
         found.append(OwnedText(author, before, _describing(raw[last + 1:end], own),
                                f"{author} {' '.join(raw[:end])}", raw[last]))
     return found
+
+
+def _spellings(authors: Sequence[str]) -> list[str]:
+    """Each folded organisation name as stored, then without its bracketed short forms, then each short form:
+    "deepmind technologies limited (deepmind)" is asked about as "deepmind" too."""
+    found = dict.fromkeys(authors)
+    for author in authors:
+        found.setdefault(" ".join(re.sub(r"\([^()]*\)", " ", author).split()))
+        for inner in re.findall(r"\(([^()]+)\)", author):
+            found.setdefault(inner.strip())
+    return [a for a in found if a]
 
 
 # kinds of text whose name a text of that kind carries: an open letter is called a letter, a treaty a treaty
@@ -430,9 +452,10 @@ def owned_text_held(owned_text: OwnedText, names: list[str], authors: Sequence[s
     stored, or is a place ("Singapore's framework" may be any of its bodies' texts), so other checks decide.
 
     The words before the kind of text say which text most closely ("regulatory considerations on AI for
-    health": "regulatory"), so they decide when there are any, else those after it.  Held when no such word
-    is left (“Google's principles”) or one of them (its first five letters, for "guidelines for developers"
-    ~ "developer") stands in a stored name of that owner: in its document's part, when ``authors`` (the folded
+    health": "regulatory"), so they decide when there are any, all of them in one stored name, else those
+    after it, any of them.  Held when no such word is left (“Google's principles”) or they (their first five
+    letters, for "guidelines for developers" ~ "developer") stand in a stored name of that owner: in its
+    document's part, when ``authors`` (the folded
     organisation names, longest first) tell where that starts ("UNESCO's guidance on education" is not held by
     the word "Educational" in UNESCO's own name)."""
     describing = owned_text.before or owned_text.after
@@ -451,7 +474,14 @@ def owned_text_held(owned_text: OwnedText, names: list[str], authors: Sequence[s
         # nothing says which of its texts, so any is meant ("Google's principles"), unless the kind of text is
         # one of a kind no stored name of the owner is ("the Future of Life Institute letter calling for ...")
         return owned_text.kind not in _SPECIFIC_KINDS or any(has_phrase(owned_text.kind, n) for n in documents)
-    return any(re.search(rf"(?<!\w){re.escape(fold(w)[:5])}", n) for w in describing for n in documents)
+    # the words before the kind of text are its title's own ("frontier safety framework"): one stored document
+    # must hold them all; the words after it describe ("guidelines for chatbot developers"): any one will do
+    def holds(w: str, n: str) -> bool:
+        return re.search(rf"(?<!\w){re.escape(fold(w)[:5])}", n) is not None
+
+    if owned_text.before:
+        return any(all(holds(w, n) for w in owned_text.before) for n in documents)
+    return any(holds(w, n) for w in describing for n in documents)
 
 
 def _document_part(name: str, authors: Sequence[str]) -> str:

@@ -56,7 +56,7 @@ from assistant.retrieval.corpus_text import CorpusText
 from assistant.retrieval.coverage import has_phrase
 from core.text import fold_for_names as fold
 
-__all__ = ["name_words", "unmentioned"]
+__all__ = ["lower_case_persons", "name_words", "unmentioned"]
 
 Text = str | CorpusText
 
@@ -106,6 +106,30 @@ def name_words(question: str) -> list[str]:
         capitalised = word[0].isupper() and not title_case and not _SENTENCE_START.search(question[:m.start()])
         if (has_digit or acronym or capitalised) and word not in found:
             found.append(word)
+    return found
+
+
+# a person's work and whose it is, in lower case: "the 2023 essay by yoshua bengio", "a speech given by ..."
+_WORK_BY = re.compile(r"(?<![\w-])(?:essay|book|memoir|speech|testimony|remarks|interview|op-ed|lecture|keynote|talk"
+                      r"|blog post|podcast)s?\s+(?:(?:given|delivered|written|published)\s+)?by\s+"
+                      r"([a-z][\w\-’']*(?:\s+[a-z][\w\-’']*){1,2})")
+
+
+def lower_case_persons(question: str) -> list[str]:
+    """Persons named in lower case as the author of a speech, an essay, a book ("the essay by yoshua bengio"):
+    two or three words after "… by", up to the first common word.  Capitals mark such a name elsewhere
+    (``name_words``); here only the work before it does, so a body ("a report by the oecd") is not taken."""
+    from assistant.retrieval.lexical import STOPWORDS
+
+    found = []
+    for m in _WORK_BY.finditer(question):
+        words = []
+        for word in m.group(1).split():
+            if word in STOPWORDS:
+                break
+            words.append(_POSSESSIVE.sub("", word))
+        if len(words) >= 2:
+            found.append(" ".join(words))
     return found
 
 
@@ -166,6 +190,11 @@ def unmentioned(question: str, corpus_text: Text, stored_name_words: Collection[
     # mentioned only when a stored text writes it so
     for name in transliterated_names(question):
         if fold(name) not in corpus_text and fold(name.replace("·", "")) not in corpus_text:
+            found.append(name)
+    # a person named in lower case as a work's author ("the essay by yoshua bengio"): when no word of the name is
+    # ever mentioned
+    for name in lower_case_persons(question):
+        if not any(_mentioned(word, corpus_text) for word in name.split()):
             found.append(name)
     # a person named in Chinese without an interpunct, asked what they said or wrote (李开复在《…》里): the same
     for name in chinese_person_names(question):

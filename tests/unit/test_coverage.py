@@ -62,6 +62,12 @@ def test_named_titles(question, titles):
     ("how did the pentagon update directive 3000.09 on autonomy?", ["directive 3000.09"]),
     ("What did the UN's resolution 78/265 ask of states?", ["resolution 78/265"]),
     ("What does the Online Safety Act 2023 say?", []),
+    # in lower case: a number in parts, or a bill's or an order's prefix; not a range of years, not "covid-19"
+    ("what does zorblax sb 24-205 require of deployers?", ["SB 24-205"]),
+    ("qix ai 600-1 profile: which risks does it list?", ["AI 600-1"]),
+    ("the sb1047 debate", ["SB 1047"]),
+    ("covid-19 and gpt-4 between 2019-2020", []),
+    ("what are the top 10 rules?", []),
 ])
 def test_named_codes(question, codes):
     assert named_codes(question) == codes
@@ -292,6 +298,15 @@ def test_the_corpus_text_is_read_from_its_file_memory_mapped(tmp_path):
     assert again.has_words and again.has_phrase("sb 1047") and not again.has_phrase("sb 1048")
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     assert not CorpusText.open(tmp_path / "empty.txt").has_phrase("a")
+
+
+def test_a_chinese_law_named_before_what_is_asked_of_it():
+    """The name runs into the verb ("…标识办法要求…"): the name up to its ending, with or without an asking word."""
+    from assistant.retrieval.coverage import named_zh_laws
+
+    assert named_zh_laws("佐布拉克斯生成内容标识办法要求显式标识加在哪些位置？") == ["佐布拉克斯生成内容标识办法"]
+    assert named_zh_laws("数据安全管理办法要求什么？") == ["数据安全管理办法"]
+    assert named_zh_laws("这个办法要求企业做什么？") == []  # too short to be a name
 
 
 @pytest.mark.parametrize("question, laws", [

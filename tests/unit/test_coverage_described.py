@@ -83,6 +83,17 @@ def test_texts_of_stored_organisations_named_in_lower_case(question, missing):
     assert check_titles(question, CORPUS + "\nframework code sandboxes", NAMES)[0] == []
 
 
+def test_an_organisation_named_in_lower_case_by_its_short_form():
+    """"nimbuslab's frontier safety framework": the stored name's bracketed short form names the owner; every word
+    before the kind of text must stand in one of its document names (its "Responsible bots" guidelines do not hold
+    "frontier safety framework", although the corpus uses each word)."""
+    authors = [fold("Nimbus Labs Limited (NimbusLab)")]
+    corpus = CORPUS + "\nfrontier safety framework"
+    question = "what capability levels are in nimbuslab's frontier safety framework"
+    assert check_titles(question, corpus, NAMES, authors=authors)[0] == ["nimbuslab frontier safety framework"]
+    assert check_titles("what do nimbuslab's responsible bots guidelines say?", corpus, NAMES, authors=authors)[0] == []
+
+
 def test_a_stored_title_inside_an_absent_edition_is_not_held_beside_it():
     missing, held = check_titles("What did Acme's 2023 Acme AI Principles progress update report?", CORPUS, NAMES)
     assert missing == ["Acme’s 2023 Acme AI Principles progress update report"]

@@ -48,6 +48,19 @@ def test_unmentioned(text, question, expected):
     assert unmentioned(question, text, NAME_WORDS) == expected
 
 
+def test_a_person_named_in_lower_case_as_a_works_author():
+    """No capital marks "yoshua bengio"; "the essay by" does.  A body after "by" is not taken for one, nor a
+    name whose words the corpus uses."""
+    from assistant.retrieval.unmentioned import lower_case_persons
+
+    question = "which scenarios are in the 2023 essay by jane zorblax?"
+    assert lower_case_persons(question) == ["jane zorblax"]
+    assert unmentioned(question, CORPUS, NAME_WORDS) == ["jane zorblax"]
+    assert unmentioned(question, CORPUS + "\njane zorblax", NAME_WORDS) == []
+    assert lower_case_persons("what does the report by the oecd say?") == []
+    assert lower_case_persons("a speech given by qix marlow, in 2024") == ["qix marlow"]
+
+
 def test_a_translation_of_a_chinese_name_is_mentioned():
     """"Venice" cannot be found lexically in "IDAIS 威尼斯": a word the store names only in Chinese is told by
     ``translated`` (names.ChineseNameWords), asked only of words the names and texts lack."""
@@ -152,6 +165,9 @@ def test_chinese_country_names_come_from_pycountry_with_the_places_spellings():
     ("吴恩达说担心人工智能失控就像担心什么？", ["吴恩达"]),
     ("杨立昆（Yann LeCun）对人工智能的风险持什么看法？", ["杨立昆"]),
     ("泰格马克的《生命3.0》描绘了哪些情景？", ["泰格马克"]),  # the tagger's two halves joined
+    # a date before what they did, a work of theirs, where they spoke; a first character cut off at the start
+    ("李飞飞在2023年出版的回忆录里提出了什么建议？", ["李飞飞"]),
+    ("古特雷斯2023年7月在安理会会议上都讲了些什么？", ["古特雷斯"]),
     # not asked what a person said: a place in a stored title, a body, a person in brackets beside a body
     ("IDAIS 威尼斯共识声明认为先进人工智能可能带来什么后果？", []),
     ("欧盟委员会认为人工智能有哪些风险？", []),
