@@ -113,7 +113,7 @@ _NUMBERED_KINDS = frozenset("directive order resolution bill act law regulation 
 _NUMBERED = re.compile(
     rf"(?<![\w-])({'|'.join(sorted(_NUMBERED_KINDS))})\s+(?:no\.?\s*)?"
     r"((?!(?:19|20)\d\d(?![\d./-]))\d{2,5}(?:[./-]\d{1,4})*)(?![\w-])", re.IGNORECASE)
-_ZH_TITLE = re.compile(r"《([^》]{2,40})》")
+ZH_TITLE = re.compile(r"《([^》]{2,40})》")
 # a title in quotation marks: opens on a capital, not an apostrophe inside a word ("Lords' report" opens none)
 _QUOTED = re.compile(r"(?<!\w)['‘\"“]([A-Z][^'’\"”‘“]{4,120}?)['’\"”](?!\w)")
 # a name in the possessive: "the Partnership on AI's", "DeepMind's", "the House of Lords'"
@@ -243,7 +243,7 @@ def named_codes(question: str) -> list[str]:
 
 def named_zh_titles(question: str) -> list[str]:
     """Chinese 《titles》, and names of laws written without them (``named_zh_laws``)."""
-    return [t.strip() for t in _ZH_TITLE.findall(question) if t.strip()] + named_zh_laws(question)
+    return [t.strip() for t in ZH_TITLE.findall(question) if t.strip()] + named_zh_laws(question)
 
 
 # where a law's name written without 《》 starts or ends: particles, prepositions, punctuation, dates
@@ -259,7 +259,7 @@ def named_zh_laws(question: str) -> list[str]:
     """Names of laws a Chinese question writes without 《》 ("深度合成管理规定里…", "…出台的人脸识别技术应用安全管理
     办法，", "国家人工智能倡议法设立了…"): a run of eight or more characters between particles that ends as a law's
     name does (``_zh_law_name``)."""
-    text = _ZH_TITLE.sub("，", question)
+    text = ZH_TITLE.sub("，", question)
     found = []
     for part in _ZH_NAME_CUT.split(text):
         name = None

@@ -69,6 +69,8 @@ def fuse(store: Store, snapshot: StoreSnapshot, query: str, vectors: QueryVector
         if years and p.year in years:
             fused[j] += weights.year
         fused[j] += weights.mention * mentions.strength(p.author, p.document)
+        if p.document in mentions.titled:
+            fused[j] += weights.title
     ranked = []
     for j in np.argsort(-fused):
         p = passages[j]

@@ -18,7 +18,7 @@ from assistant.index.base import Store
 from assistant.retrieval.abstain import Floors, decide, measure
 from assistant.retrieval.candidates import bm25_ranked, dense_ranked, hybrid_pool
 from assistant.retrieval.catalog import Catalog, Mentions
-from assistant.retrieval.coverage import check_titles, unknown_names
+from assistant.retrieval.coverage import ZH_TITLE, check_titles, unknown_names
 from assistant.retrieval.diversify import diversify
 from assistant.retrieval.fusion import fuse
 from assistant.retrieval.off_domain import Background
@@ -28,6 +28,7 @@ from assistant.retrieval.snapshot import StoreSnapshot
 from assistant.retrieval.unmentioned import unmentioned
 from assistant.settings import FusionWeights, RetrievalSettings, Settings
 from core.model import Filters, Passage
+from core.text import has_cjk
 
 __all__ = ["FusionWeights", "Method", "QueryVectors", "Retriever", "SearchResult", "question_years"]
 
@@ -149,7 +150,7 @@ class Retriever:
                 expansion: str | None = None) -> SearchResult:
         index = self.index
         years = question_years(query)
-        mentions = index.catalog.mentions(query)
+        mentions = self._translated_titles(query, index.catalog.mentions(query), years)
         wide = f"{query}\n{expansion}" if expansion else query
         ranking = self.embed_query(wide) if expansion else vectors
         pool = hybrid_pool(self.store, index, wide, ranking.dense, filters, years, mentions, self.tuning)
@@ -167,6 +168,33 @@ class Retriever:
                  lexical: bool = True) -> Signals:
         return measure(self.store, self.index, query, vectors, [p.id for p in passages], lexical=lexical)
 
+    def title_document(self, title: str, mentions: Mentions, years: set[int],
+                       among: set[str] | None = None) -> str | None:
+        """The stored document whose name a Chinese title translates (names.py), or None: the name that stands
+        out for it (among the documents ``among``, when given), or, pinned to stored bodies the question names,
+        one of their few documents' own names; either of the bodies and years the question names beside it."""
+        index = self.index
+        z, label = index.names.standout(title, among)
+        if z >= self.tuning.name_match_z and index.catalog.fits(index.names.document_of(label), mentions, years):
+            return index.names.document_of(label)
+        documents = sorted({d for a in mentions.authors | mentions.by_country
+                            for d in index.catalog.documents_by_author.get(a, {})})
+        if self.tuning.name_translation is None or not documents or len(documents) > _PINNED_DOCUMENTS:
+            return None
+        score, document = index.names.translation(title, documents)
+        if score >= self.tuning.name_translation and index.catalog.fits(document, mentions, years):
+            return document
+        return None
+
+    def _translated_titles(self, query: str, mentions: Mentions, years: set[int]) -> Mentions:
+        """``mentions`` with the stored documents the question names by a Chinese title of their English name
+        (加拿大《自动化决策指令》): named outright, so ranked as one named in English is (``fusion_mention``)."""
+        found = {d for title in ZH_TITLE.findall(query) if has_cjk(title)
+                 and (d := self.title_document(title.strip(), mentions, years)) is not None}
+        if not found - mentions.documents:
+            return mentions
+        return replace(mentions, documents=mentions.documents | found, titled=mentions.titled | found)
+
     def coverage(self, query: str, passages: list[Passage], mentions: Mentions | None = None,
                  years: set[int] | None = None) -> tuple[list[str], list[str]]:
         """(texts the question names that the store lacks, with named organisations in a year none of their
@@ -178,17 +206,7 @@ class Retriever:
         years = years if years is not None else question_years(query)
 
         def similar_name(title: str) -> bool:
-            z, label = index.names.standout(title, among)
-            # named by meaning, it must also be of the bodies and years the question names beside it
-            if z >= self.tuning.name_match_z and index.catalog.fits(index.names.document_of(label), mentions, years):
-                return True
-            # pinned to stored bodies the question names: one of their few documents' own names may translate it
-            documents = sorted({d for a in mentions.authors | mentions.by_country
-                                for d in index.catalog.documents_by_author.get(a, {})})
-            if self.tuning.name_translation is None or not documents or len(documents) > _PINNED_DOCUMENTS:
-                return False
-            score, document = index.names.translation(title, documents)
-            return score >= self.tuning.name_translation and index.catalog.fits(document, mentions, years)
+            return self.title_document(title, mentions, years, among) is not None
 
         # a title of generic words beside a year and no stored body ("《人工智能安全治理框架》（2024年）"): one text
         missing, held = check_titles(query, index.corpus_text, index.statement_names, similar_name,

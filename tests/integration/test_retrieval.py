@@ -700,3 +700,27 @@ def test_a_chinese_title_pinned_to_a_named_body_is_matched_among_its_documents(s
     retriever = seeded_store.charter.retriever
     missing, _ = retriever.coverage(question, retriever.search(question).passages)
     assert (absent in missing) if absent else missing == [], missing
+
+
+def test_a_chinese_title_of_an_english_name_is_a_named_document(seeded_store):
+    """新加坡《人工智能治理框架范本》 names the stored "Model AI Governance Framework" (by its name's translation,
+    names.py): it is a mention of that document, titled, and its passages rank higher for it (``fusion_title``)
+    than with the title weight off."""
+    retriever = seeded_store.charter.retriever
+    question = "新加坡的《人工智能治理框架范本》如何规定内部治理结构？"
+    document = "Model AI Governance Framework"
+
+    def best_rank() -> int:
+        result = retriever.search(question, k=20)
+        assert document in (result.mentions or {}).get("documents", [])
+        return next(i for i, p in enumerate(result.passages) if p.document == document)
+
+    default = retriever.fusion
+    assert default.title > 0
+    with_title = best_rank()
+    retriever.fusion = default.model_copy(update={"title": 0.0})
+    try:
+        without = best_rank()
+    finally:
+        retriever.fusion = default
+    assert with_title < 5 and with_title < without, (with_title, without)
