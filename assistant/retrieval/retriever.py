@@ -188,9 +188,16 @@ class Retriever:
 
     def _translated_titles(self, query: str, mentions: Mentions, years: set[int]) -> Mentions:
         """``mentions`` with the stored documents the question names by a Chinese title of their English name
-        (加拿大《自动化决策指令》): named outright, so ranked as one named in English is (``fusion_mention``)."""
+        beside their organisation or country (加拿大《自动化决策指令》): named outright, so ranked as one named in
+        English is (``fusion_mention``, ``fusion_title``).  Only among the documents of the bodies it names: a
+        title alone stands out among every stored name too easily (《全球数据安全倡议》 is none of them), and is
+        judged among the documents of the passages retrieved for it (``coverage``)."""
+        bodies = {d for a in mentions.authors | mentions.by_country
+                  for d in self.index.catalog.documents_by_author.get(a, {})}
+        if not bodies:
+            return mentions
         found = {d for title in ZH_TITLE.findall(query) if has_cjk(title)
-                 and (d := self.title_document(title.strip(), mentions, years)) is not None}
+                 and (d := self.title_document(title.strip(), mentions, years, bodies)) is not None}
         if not found - mentions.documents:
             return mentions
         return replace(mentions, documents=mentions.documents | found, titled=mentions.titled | found)
