@@ -455,9 +455,8 @@ def owned_text_held(owned_text: OwnedText, names: list[str], authors: Sequence[s
     health": "regulatory"), so they decide when there are any, all of them in one stored name, else those
     after it, any of them.  Held when no such word is left (“Google's principles”) or they (their first five
     letters, for "guidelines for developers" ~ "developer") stand in a stored name of that owner: in its
-    document's part, when ``authors`` (the folded
-    organisation names, longest first) tell where that starts ("UNESCO's guidance on education" is not held by
-    the word "Educational" in UNESCO's own name)."""
+    document's part, when ``authors`` (the folded organisation names, longest first) tell where that starts
+    ("UNESCO's guidance on education" is not held by the word "Educational" in UNESCO's own name)."""
     describing = owned_text.before or owned_text.after
     words = [w for w in re.findall(r"[\w\-&.]+", fold(owned_text.owner)) if w.strip(".")]
     owner_words = _distinctive(words)
