@@ -107,7 +107,8 @@ class Answerer:
                 is_chinese(question)), notice=notice)
         else:
             answer = compose(question, passages, mode=mode, embed=self._embed(query, result.vectors),
-                             abstain_reason=result.reason if result.abstain else None, notice=notice)
+                             abstain_reason=result.reason if result.abstain else None, notice=notice,
+                             named=result.named)
         answer.standalone_query = query
         yield answer
 

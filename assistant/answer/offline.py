@@ -10,7 +10,7 @@ by organisation in order of relevance.  A sentence that two passages share is sh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -134,8 +134,13 @@ def compose(
     targets: dict[str, list[Passage]] | None = None,
     notice: str | None = None,
     budget: int | None = None,
+    named: Collection[str] = (),
 ) -> Answer:
-    """Build the offline answer from ranked passages (``embed`` scores sentences; without it, words decide)."""
+    """Build the offline answer from ranked passages (``embed`` scores sentences; without it, words decide).
+
+    ``named``: the organisations the question names outright (``SearchResult.named``).  When any of them speaks
+    in the answer, the answer quotes them only and names the others under "See also": "What do the IDAIS
+    statements ask governments to do?" is not answered with a bank regulator's sentence, however close."""
     passages = list(passages)
     if not passages:
         text = ("没有找到相关原文。" if is_chinese(question) else "No statement in the store matches this question.")
@@ -149,6 +154,9 @@ def compose(
 
         return compose_summary(question, passages, embed, notice=notice, abstain_reason=abstain_reason)
     units, scores, vectors = _score(question, passages, embed)
+    own = [k for k, u in enumerate(units) if passages[u.passage].speaker() in named]
+    if own and not abstain_reason:  # the named organisations' sentences only; the others go to "See also"
+        units, scores, vectors = [units[k] for k in own], scores[own], vectors[own]
     picks = mmr(units, scores, vectors, budget or BUDGET.get(mode, BUDGET["ask"]))
     words = content_words(question)
     picks = [Pick(refocus(passages[p.unit.passage], p.unit, lambda t: len(content_words(t) & words)), p.relevance,

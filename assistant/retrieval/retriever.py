@@ -55,6 +55,9 @@ class SearchResult:
     abstain: bool = False
     reason: str | None = None  # why it abstained
     mentions: dict[str, list[str]] = field(default_factory=dict)
+    # the organisations the question names outright (not only through a place), or whose documents it names so:
+    # an answer quotes them, and names the others under "See also"
+    named: list[str] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
     method: str = "hybrid"
     score: float | None = None  # calibrated probability that the corpus cannot answer, where one applies
@@ -161,6 +164,8 @@ class Retriever:
         signals = self._measure(query, vectors, ranked) if expansion else fused.signals  # the question's own
         result = self._finish(query, vectors, ranked, "hybrid", signals, mentions, years)
         result.mentions = {"authors": sorted(mentions.authors), "documents": sorted(mentions.documents)}
+        result.named = sorted((mentions.authors - mentions.by_place)
+                              | index.catalog.authors_of(mentions.documents - mentions.by_place))
         result.years = sorted(years)
         return result
 

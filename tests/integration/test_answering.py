@@ -198,6 +198,20 @@ def test_offline_answer_quotes_verbatim_grouped_by_organisation_and_date(charter
     assert "**Sources**" in markdown and f"quotes verified {quotes}/{quotes}" in markdown
 
 
+def test_an_offline_answer_quotes_the_organisation_the_question_names(charter):
+    """"What does the OECD say about accountability?": the OECD's sentences only, though other bodies' passages
+    on accountability are among the retrieved ones (some ranked above it); those are named under "See also",
+    never quoted."""
+    question = "What does the OECD say about accountability?"
+    result = charter.retriever.search(question)
+    named = set(result.named)
+    assert any("OECD" in a for a in named), result.named
+    assert any(p.author not in named for p in result.passages), "precondition: another body retrieved"
+    answer = charter.answerer.answer(question)
+    quoted = {s.passage.author for s in answer.sources if s.quotes}
+    assert quoted and quoted <= named, quoted
+
+
 def test_an_offline_answer_embeds_its_question_once_per_view_and_scores_sentences_with_that_vector(
         charter, monkeypatch):
     """The retriever embeds the question once per view and the answerer's sentence choice reuses its vector;

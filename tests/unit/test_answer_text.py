@@ -236,3 +236,22 @@ def test_a_quote_that_splits_a_number_word_or_abbreviation_is_told_apart(quote, 
     spans = quote_spans(SURVEY, quote)
     whole = whole_sentences(passage("s", SURVEY, "Org"), spans[0][0], spans[-1][1])
     assert quote_spans(SURVEY, whole) and not is_cut(whole, SURVEY) and not splits_token(whole, SURVEY)
+
+
+def test_an_organisation_the_question_names_is_the_one_quoted():
+    """Named outright ("What does the Survey Office say …"), an organisation's sentences are the answer's quotes,
+    though another's fit the question better; the other is named under "See also".  Not when nothing of the named
+    one was retrieved, and not for an answer that abstains."""
+    forecast = "Rain is expected tomorrow. The authors of the forecast were all meteorologists."
+    ps = [passage("w", forecast, "Weather Board"), passage("s", SURVEY, "Survey Office")]
+    embed = keyword_embed(["authors", "male"])
+    question = "What does the Survey Office say about the authors?"
+    plain = compose(question, ps, embed=embed)
+    assert "**Weather Board**" in plain.text
+    named = compose(question, ps, embed=embed, named=["Survey Office"])
+    assert "**Survey Office**" in named.text and "**Weather Board**" not in named.text
+    assert "See also: Weather Board" in named.text
+    assert {s.passage.author for s in named.sources if s.quotes} == {"Survey Office"}
+    assert "**Weather Board**" in compose(question, ps, embed=embed, named=["Treaty Office"]).text
+    assert "**Weather Board**" in compose(question, ps, embed=embed, named=["Survey Office"],
+                                          abstain_reason="No statement is close enough.").text
