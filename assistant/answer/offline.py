@@ -138,8 +138,8 @@ def compose(
 ) -> Answer:
     """Build the offline answer from ranked passages (``embed`` scores sentences; without it, words decide).
 
-    ``named``: the organisations the question names outright (``SearchResult.named``).  When any of them speaks
-    in the answer, the answer quotes them only and names the others under "See also": "What do the IDAIS
+    ``named``: the organisations the question names outright (``SearchResult.named``).  When a passage of one of
+    them was retrieved, the answer quotes them only and names the others under "See also": "What do the IDAIS
     statements ask governments to do?" is not answered with a bank regulator's sentence, however close."""
     passages = list(passages)
     if not passages:
