@@ -43,7 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.retrieval.aliases import PLACES
-from assistant.retrieval.catalog import GENERIC_NAME_WORDS
+from assistant.retrieval.catalog import GENERIC_NAME_WORDS, full_name
 from assistant.retrieval.corpus_text import CorpusText, is_word_char
 from assistant.retrieval.lexical import STOPWORDS
 from assistant.retrieval.names import is_law_title
@@ -397,7 +397,7 @@ def lower_owned_texts(question: str, authors: Sequence[str]) -> list[OwnedText]:
         return []
     text = fold(question)
     found: list[OwnedText] = []
-    for author in _spellings(authors):
+    for author in _owner_spellings(authors):
         if len(author) < 6 or not has_phrase(author, text) or any(author in o.owner for o in found):
             continue
         at = text.find(author)
@@ -418,12 +418,13 @@ def lower_owned_texts(question: str, authors: Sequence[str]) -> list[OwnedText]:
     return found
 
 
-def _spellings(authors: Sequence[str]) -> list[str]:
-    """Each folded organisation name as stored, then without its bracketed short forms, then each short form:
-    "deepmind technologies limited (deepmind)" is asked about as "deepmind" too."""
-    found = dict.fromkeys(authors)
+def _owner_spellings(authors: Sequence[str]) -> list[str]:
+    """Each folded organisation name as stored, then without its bracketed short forms (``catalog.full_name``),
+    then each short form: "deepmind technologies limited (deepmind)" is asked about as "deepmind" too."""
+    found: dict[str, None] = dict.fromkeys(authors)
     for author in authors:
-        found.setdefault(" ".join(re.sub(r"\([^()]*\)", " ", author).split()))
+        if (full := full_name(author)) is not None:
+            found.setdefault(full)
         for inner in re.findall(r"\(([^()]+)\)", author):
             found.setdefault(inner.strip())
     return [a for a in found if a]

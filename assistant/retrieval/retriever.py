@@ -182,8 +182,7 @@ class Retriever:
         z, label = index.names.standout(title, among)
         if z >= self.tuning.name_match_z and index.catalog.fits(index.names.document_of(label), mentions, years):
             return index.names.document_of(label)
-        documents = sorted({d for a in mentions.authors | mentions.by_country
-                            for d in index.catalog.documents_by_author.get(a, {})})
+        documents = sorted(self._bodies_documents(mentions))
         if self.tuning.name_translation is None or not documents or len(documents) > _PINNED_DOCUMENTS:
             return None
         score, document = index.names.translation(title, documents)
@@ -191,18 +190,22 @@ class Retriever:
             return document
         return None
 
+    def _bodies_documents(self, mentions: Mentions) -> set[str]:
+        """The stored documents of the organisations the question names, or of its countries' bodies."""
+        by_author = self.index.catalog.documents_by_author
+        return {d for a in mentions.authors | mentions.by_country for d in by_author.get(a, {})}
+
     def _translated_titles(self, query: str, mentions: Mentions, years: set[int]) -> Mentions:
         """``mentions`` with the stored documents the question names by a Chinese title of their English name
         beside their organisation or country (加拿大《自动化决策指令》): named outright, so ranked as one named in
         English is (``fusion_mention``, ``fusion_title``).  Only among the documents of the bodies it names: a
         title alone stands out among every stored name too easily (《全球数据安全倡议》 is none of them), and is
         judged among the documents of the passages retrieved for it (``coverage``)."""
-        bodies = {d for a in mentions.authors | mentions.by_country
-                  for d in self.index.catalog.documents_by_author.get(a, {})}
+        titles = [t.strip() for t in ZH_TITLE.findall(query) if has_cjk(t)]
+        bodies = self._bodies_documents(mentions) if titles else set()
         if not bodies:
             return mentions
-        found = {d for title in ZH_TITLE.findall(query) if has_cjk(title)
-                 and (d := self.title_document(title.strip(), mentions, years, bodies)) is not None}
+        found = {d for title in titles if (d := self.title_document(title, mentions, years, bodies)) is not None}
         if not found - mentions.documents:
             return mentions
         return replace(mentions, documents=mentions.documents | found, titled=mentions.titled | found)

@@ -54,6 +54,7 @@ from assistant.retrieval.aliases import (
 )
 from assistant.retrieval.corpus_text import CorpusText
 from assistant.retrieval.coverage import has_phrase
+from assistant.retrieval.lexical import STOPWORDS
 from core.text import fold_for_names as fold
 
 __all__ = ["lower_case_persons", "name_words", "unmentioned"]
@@ -119,8 +120,6 @@ def lower_case_persons(question: str) -> list[str]:
     """Persons named in lower case as the author of a speech, an essay, a book ("the essay by yoshua bengio"):
     two or three words after "… by", up to the first common word.  Capitals mark such a name elsewhere
     (``name_words``); here only the work before it does, so a body ("a report by the oecd") is not taken."""
-    from assistant.retrieval.lexical import STOPWORDS
-
     found = []
     for m in _WORK_BY.finditer(question):
         words = []
