@@ -204,7 +204,8 @@ class RetrievalSettings(_Group):
         "name_match_z", 2.2,
         "A Chinese title counts as the translation of a stored name when, among the documents of the retrieved "
         "passages, the best name's similarity stands this many spreads above all names' (retrieval/names.py). "
-        "Tuning halves: translations of stored names 1.6-3.3 (4 of 5 above), absent titles at most 2.14",
+        "Tuning halves: translations of stored names 1.6-3.3 (4 of 5 above), absent titles at most 2.14. A title "
+        "with no stored body beside it must also pass name_translation against that name alone",
     )
     name_translation: float | None = flat(
         "name_translation", 1.5,

@@ -190,6 +190,24 @@ class Retriever:
             return document
         return None
 
+    def _outright_title(self, title: str, mentions: Mentions, years: set[int]) -> str | None:
+        """The stored document a Chinese title names with no body beside it, when both tests agree: its name
+        stands out for the title among every stored name (``name_match_z``) and is, on its own, a translation of
+        the title (``name_translation``).  Either alone takes absent titles for stored ones (《算法霸权》 stands
+        out for "Kakao Algorithm Ethics"; 《新一代人工智能发展规划》 translates "Next-Generation AI Governance
+        Principles" nearly as well as the stored title does)."""
+        index = self.index
+        if self.tuning.name_translation is None:
+            return None
+        z, label = index.names.standout(title)
+        if z < self.tuning.name_match_z:
+            return None
+        document = index.names.document_of(label)
+        score, _ = index.names.translation(title, [document])
+        if score >= self.tuning.name_translation and index.catalog.fits(document, mentions, years):
+            return document
+        return None
+
     def _bodies_documents(self, mentions: Mentions) -> set[str]:
         """The stored documents of the organisations the question names, or of its countries' bodies."""
         by_author = self.index.catalog.documents_by_author
@@ -202,10 +220,12 @@ class Retriever:
         title alone stands out among every stored name too easily (《全球数据安全倡议》 is none of them), and is
         judged among the documents of the passages retrieved for it (``coverage``)."""
         titles = [t.strip() for t in ZH_TITLE.findall(query) if has_cjk(t)]
-        bodies = self._bodies_documents(mentions) if titles else set()
-        if not bodies:
+        if not titles:
             return mentions
-        found = {d for title in titles if (d := self.title_document(title, mentions, years, bodies)) is not None}
+        bodies = self._bodies_documents(mentions)
+        found = {d for title in titles
+                 if (d := (self.title_document(title, mentions, years, bodies) if bodies else None)
+                     or self._outright_title(title, mentions, years)) is not None}
         if not found - mentions.documents:
             return mentions
         return replace(mentions, documents=mentions.documents | found, titled=mentions.titled | found)

@@ -724,3 +724,19 @@ def test_a_chinese_title_of_an_english_name_is_a_named_document(seeded_store):
     finally:
         retriever.fusion = default
     assert with_title < 5 and with_title < without, (with_title, without)
+
+
+@pytest.mark.parametrize("question, document", [
+    # no body named beside the title: its stored English name both stands out and translates it
+    ("《负责任的聊天机器人：对话式人工智能开发者的10条准则》对透明度有什么要求？",
+     "Responsible bots: 10 guidelines for developers of conversational AI"),
+    # a book the store lacks: one stored name stands out for it, but is no translation of it
+    ("《算法霸权》一书如何批评信用评分？", None),
+])
+def test_a_chinese_title_alone_names_a_stored_document_only_when_both_tests_agree(seeded_store, question, document):
+    result = seeded_store.charter.retriever.search(question)
+    named = (result.mentions or {}).get("documents", [])
+    if document:
+        assert named == [document] and not result.abstain, (named, result.reason)
+    else:
+        assert named == [] and result.abstain, (named, result.reason)
