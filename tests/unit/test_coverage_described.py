@@ -161,6 +161,10 @@ def test_chinese_titles_of_laws():
     # words ending in 法 that name no law: 算法, 合法, 依法
     ("这种人工智能推荐算法是不是合法", []),
     ("各国应当依法治理人工智能系统的风险吗", []),
+    # asked whether something must comply with a kind of law: 是否 is one word, 需要/符合/遵守 no part of a name
+    ("泽德系统所用的数据，从收集到销毁的整个过程，是否都要符合国际法？", []),
+    ("泽德公司的数据处理需要符合国际人道法吗？", []),
+    ("泽德平台上线前必须遵守个人数据保护法吗", []),
     # 规定 as the verb, a law inside 《》 (a title already), a short or asking run: no name
     ("《泽德算法推荐管理规定》对算法推荐服务提供者规定了哪些义务？", []),
     ("泽德的法律对自动化决策有什么规定？", []),
