@@ -447,7 +447,13 @@ def _names_match(
     low = name.casefold()
     for place in places:
         for spelling in place_name_spellings(place):
+            if has_cjk(spelling):
+                continue
+            if spelling.isupper():  # a short form in capitals only in its case: "UN", not the Spanish "un"
+                if re.search(rf"(?<!\w){re.escape(spelling)}(?!\w)", name):
+                    return "place"
+                continue
             folded = spelling.casefold()
-            if not has_cjk(spelling) and folded in low and re.search(rf"(?<![\w]){re.escape(folded)}(?![\w])", low):
+            if folded in low and re.search(rf"(?<![\w]){re.escape(folded)}(?![\w])", low):
                 return "place"
     return None

@@ -598,7 +598,10 @@ def zh_title_held(title: str, corpus_text: Text, names: list[str],
     if folded in corpus_text and not pinned:
         return True
     words = [fold(w) for w in zh_title_words(title)]
-    if words and any(all(w in name for w in words) for name in names):
+    # one short word in a stored name (《为人类治理人工智能》's 人类 in 以人类为中心的…) is too little: two, or a name's
+    # own (蒙特利尔, 阿西洛马)
+    telling = len(words) >= 2 or (len(words) == 1 and len(words[0]) >= 3)
+    if telling and any(all(w in name for w in words) for name in names):
         return True
     if generic_zh_title(title) and not pinned:
         return True

@@ -73,3 +73,15 @@ def test_a_places_many_bodies_are_named_in_part():
     assert mentions.by_place == set(bodies)
     assert catalog.absent_years({2030}, mentions) == [
         "German Body A / German Body B / German Body C / 3 more organisations in 2030"]
+
+
+def test_a_places_short_form_in_capitals_names_only_in_its_case():
+    """"the UN" names a body of the United Nations; the Spanish "un" inside a document's name does not."""
+    catalog = Catalog.from_passages([
+        Passage(id="t0:0", statement_id="t0", text="...", author="Telefonica S.A.", date="2018",
+                document="Telefonica's Approach (Enfoque de Telefonica para un uso responsable de la IA)"),
+        Passage(id="u0:0", statement_id="u0", text="...", author="UN Global Pulse", document="UN Privacy Note",
+                date="2018")])
+    mentions = catalog.mentions("What did the United Nations recommend on AI?")
+    assert not any("Telefonica" in d for d in mentions.documents), mentions.documents
+    assert "UN Global Pulse" in mentions.authors

@@ -149,6 +149,17 @@ def test_chinese_titles_lexical_generic_and_translated():
                           NAMES2 + [fold("PDPC Model AI Governance Framework 2.0")]) == []
 
 
+def test_one_short_word_of_a_chinese_title_in_a_stored_name_holds_nothing():
+    """《为人类治理人工智能》's one telling word, 人类, stands in a stored Chinese name about something else: too
+    little to call the title held.  Two telling words, or one of three characters or more (a place's or a
+    person's name), still are."""
+    names = NAMES2 + [fold("Cabinet Office 以人类为中心的人工智能社会原则"), fold("Some Body 蒙特利尔宣言")]
+    corpus = CORPUS2 + "\n" + "\n".join(names)
+    assert missing_titles("《为人类治理人工智能》提出了哪些建议？", corpus, names) == ["为人类治理人工智能"]
+    assert missing_titles("《以人类为中心的社会原则》说了什么？", corpus, names) == []
+    assert missing_titles("《蒙特利尔人工智能宣言》说了什么？", corpus, names) == []
+
+
 
 def test_a_generic_chinese_title_pinned_to_a_year_names_one_text():
     """"《人工智能治理框架》（2024年）" with no stored body named is one text: a stored text that uses the phrase in
