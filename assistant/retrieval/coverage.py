@@ -505,7 +505,10 @@ def owned_text_held(owned_text: OwnedText, names: list[str], authors: Sequence[s
 
     if owned_text.before:
         return any(all(holds(w, n) for w in owned_text.before) for n in documents)
-    return any(holds(w, n) for w in describing for n in documents)
+    # only words after the kind of text, which may run into the question's own verb ("2018 whitepaper on
+    # responsible AI in government expect ..."): a stored document of the owner named by that kind is it
+    return any(holds(w, n) for w in describing for n in documents) or any(
+        has_phrase(owned_text.kind, n) for n in documents)
 
 
 def _document_part(name: str, authors: Sequence[str]) -> str:

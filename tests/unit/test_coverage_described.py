@@ -40,6 +40,8 @@ CORPUS = "\n".join(NAMES + [fold("Developers should test every agent before depl
     ("What do Acme's principles say about safety?", []),  # nothing describes which text: held
     ("What did Acme's report say about safety?", []),  # any of its texts may be called a report
     ("What did Acme's letter demand?", ["Acme’s letter"]),  # a letter is called one, and none of its texts is
+    # words after the kind of text running into the question's verb: a stored text of that kind is the one meant
+    ("What did Nimbus Labs's 2019 guidelines on customer service expect firms to do?", []),
     # they do not: the owner's text is absent
     ("What did Nimbus Labs's framework for responsible practices for synthetic media say?",
      ["Nimbus Labs’s framework for responsible practices for synthetic media"]),
