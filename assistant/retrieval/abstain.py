@@ -135,12 +135,14 @@ def calibration_for(store: Store) -> tuple[float, tuple[float, ...]] | None:
 
 
 def absent_reason(missing: list[str], unmentioned: list[str] | None = None) -> str:
-    """"The corpus holds no text of the EU AI Act, 《人工智能法》, DeepMind’s 2024 paper on ...": a text named in
-    the possessive takes no article.  Names no stored text contains: "The stored texts never mention BRICS, IMF"."""
+    """"The corpus holds no text of the EU AI Act, 《人工智能法》, DeepMind’s 2024 paper on ..., Google LLC in
+    2025": a text named in the possessive takes no article, nor an organisation in a year.  Names no stored text
+    contains: "The stored texts never mention BRICS, IMF"."""
     parts = []
     if missing:
         parts.append("The corpus holds no text of " + ", ".join(
-            t if "’s " in t else f"the {t}" if t.isascii() else f"《{t}》" for t in missing) + ".")
+            t if "’s " in t or YEAR_ABSENCE.search(t) else f"the {t}" if t.isascii() else f"《{t}》"
+            for t in missing) + ".")
     if unmentioned:
         parts.append("The stored texts never mention " + ", ".join(unmentioned) + ".")
     return " ".join(parts)

@@ -337,6 +337,10 @@ class Catalog:
         for name in self.authors:  # organisations only: many document names are generic ("AI Principles")
             if (full := full_name(name)) is not None:
                 index.by_full.setdefault(full, set()).add(name)
+                # a company written without its legal form, when that leaves a name of six letters or more
+                # ("microsoft", "vodafone"; not "ibm", "sage")
+                if len(short := without_legal_form(full)) >= 6 and short != full:
+                    index.by_full.setdefault(short, set()).add(name)
         return index
 
     def _by_place(self, place: str) -> set[str]:
@@ -415,6 +419,17 @@ def full_name(name: str) -> str | None:
     its short form nor a word rare among the stored names ("european", "commission") is in the question."""
     full = " ".join(re.sub(r"\([^()]*\)", " ", name).split()).casefold()
     return full if len(full.split()) >= 2 and not has_cjk(full) else None
+
+
+# a company's legal form at the end of its stored name, which people leave out ("microsoft" for "Microsoft
+# Corporation", "vodafone" for "Vodafone Group plc")
+_LEGAL_FORM = re.compile(r"(?:,?\s+(?:corporation|corp\.?|inc\.?|incorporated|llc|ltd\.?|limited|plc|s\.a\.?|ag|gmbh"
+                         r"|co\.,?|company|group|n\.v\.|a/s|ab|oyj|asa))+$")
+
+
+def without_legal_form(full: str) -> str:
+    """A ``full_name`` without the company's legal form at its end: "microsoft corporation" -> "microsoft"."""
+    return _LEGAL_FORM.sub("", full)
 
 
 def _name_acronyms(name: str) -> set[str]:

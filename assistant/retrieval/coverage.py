@@ -43,7 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.retrieval.aliases import PLACES
-from assistant.retrieval.catalog import GENERIC_NAME_WORDS, full_name
+from assistant.retrieval.catalog import GENERIC_NAME_WORDS, full_name, without_legal_form
 from assistant.retrieval.corpus_text import CorpusText, is_word_char
 from assistant.retrieval.lexical import STOPWORDS
 from assistant.retrieval.names import is_law_title
@@ -410,6 +410,9 @@ def owned_texts(question: str) -> list[OwnedText]:
     return found
 
 
+_POSSESSIVE_PRONOUNS = frozenset("its their his her".split())
+
+
 def lower_owned_texts(question: str, authors: Sequence[str]) -> list[OwnedText]:
     """Texts a question written in lower case describes as a stored organisation's ("council of europe framework
     convention on ai", "the ieee's guide for ..."), where no capital marks the owner: a stored organisation's
@@ -431,24 +434,29 @@ def lower_owned_texts(question: str, authors: Sequence[str]) -> list[OwnedText]:
         if not heads:
             continue
         last, own = heads[-1], set(author.split())
+        # the owner as a verb's subject ("google rewrote its ai principles"): its text's words follow the pronoun
+        start = max((i + 1 for i, w in enumerate(raw[:last]) if w in _POSSESSIVE_PRONOUNS), default=0)
         end = last + 1
         if end < len(raw) and raw[end] in {"on", "for", "of", "about", "to", "in"}:
             while end < min(len(raw), last + 8) and raw[end] not in _DESCRIPTION_ENDS:
                 end += 1
         # a word naming a kind of text before the last one describes it here ("framework convention")
-        before = [w for w in raw[:last] if w in DOC_WORDS and w not in _GENERIC_KINDS] + _describing(raw[:last], own)
-        found.append(OwnedText(author, before, _describing(raw[last + 1:end], own),
-                               f"{author} {' '.join(raw[:end])}", raw[last]))
+        words = raw[start:last]
+        before = [w for w in words if w in DOC_WORDS and w not in _GENERIC_KINDS] + _describing(words, own)
+        text = f"{author}’s {' '.join(raw[start:end])}" if start else f"{author} {' '.join(raw[:end])}"
+        found.append(OwnedText(author, before, _describing(raw[last + 1:end], own), text, raw[last]))
     return found
 
 
 def _owner_spellings(authors: Sequence[str]) -> list[str]:
-    """Each folded organisation name as stored, then without its bracketed short forms (``catalog.full_name``),
-    then each short form: "deepmind technologies limited (deepmind)" is asked about as "deepmind" too."""
+    """Each folded organisation name as stored, then without its bracketed short forms (``catalog.full_name``)
+    and without its legal form, then each short form: "deepmind technologies limited (deepmind)" is asked about
+    as "deepmind technologies" and "deepmind" too, "microsoft corporation" as "microsoft"."""
     found: dict[str, None] = dict.fromkeys(authors)
     for author in authors:
         if (full := full_name(author)) is not None:
             found.setdefault(full)
+            found.setdefault(without_legal_form(full))
         for inner in re.findall(r"\(([^()]+)\)", author):
             found.setdefault(inner.strip())
     return [a for a in found if a]

@@ -85,3 +85,12 @@ def test_a_places_short_form_in_capitals_names_only_in_its_case():
     mentions = catalog.mentions("What did the United Nations recommend on AI?")
     assert not any("Telefonica" in d for d in mentions.documents), mentions.documents
     assert "UN Global Pulse" in mentions.authors
+
+
+def test_a_company_written_in_lower_case_without_its_legal_form():
+    catalog = Catalog.from_passages([
+        Passage(id=f"c{i}:0", statement_id=f"c{i}", text="...", author=a, document="Principles", date="2018")
+        for i, a in enumerate(("Zentrix Corporation", "Sage Group plc"))])
+    assert catalog.mentions("what did zentrix publish in 2025?").authors == {"Zentrix Corporation"}
+    # too short to tell from a word once its legal form is gone
+    assert catalog.mentions("what is sage advice on ai?").authors == set()

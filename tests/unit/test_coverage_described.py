@@ -370,3 +370,15 @@ def test_a_document_matched_by_meaning_must_fit_the_bodies_and_years_named_besid
     assert not catalog.fits("Zed Strategy", Mentions(authors={"Quill Board"}), set())  # another body's text
     assert not catalog.fits("Zed Strategy", Mentions(), {2021})  # of a year its body never wrote in
     assert catalog.fits("Quill Notes", Mentions(), {2021})  # undated: could be of any year
+
+
+def test_a_company_named_in_lower_case_without_its_legal_form():
+    """"zentrix" is the stored "Zentrix Corporation" (``catalog.without_legal_form``); when the owner is a verb's
+    subject ("zentrix rewrote its ... guidelines"), its text's words are those after the pronoun."""
+    names = [fold("Zentrix Corporation Responsible bots: guidelines for developers")]
+    authors = [fold("Zentrix Corporation")]
+    corpus = "\n".join([CORPUS, *names, "transparency report"])
+    question = "zentrix transparency report 2024 - what did it say about red teaming"
+    assert check_titles(question, corpus, names, authors=authors)[0] == ["zentrix transparency report"]
+    rewrote = "what changed when zentrix rewrote its responsible bots guidelines?"
+    assert check_titles(rewrote, corpus, names, authors=authors)[0] == []

@@ -79,6 +79,7 @@ def test_absent_reason_says_which_names_the_store_never_mentions():
     assert absent_reason([], ["BRICS"]) == "The stored texts never mention BRICS."
     assert absent_reason(["EU AI Act"], ["BRICS", "IMF"]) == (
         "The corpus holds no text of the EU AI Act. The stored texts never mention BRICS, IMF.")
+    assert absent_reason(["Zentrix Corporation in 2025"]) == "The corpus holds no text of Zentrix Corporation in 2025."
 
 
 def test_a_place_is_mentioned_in_any_of_its_spellings():
