@@ -294,6 +294,13 @@ _SPEAKER_CONTEXT = re.compile(
     r"|在[^，。？！?!,]{0,20}?[上中]都?(?:说|讲|谈|表示|指出|发言))")
 
 
+# what follows a person's name when the question asks about a work or a speech of theirs, a date or a place first
+# (辛顿在2024年诺贝尔奖颁奖晚宴上的致辞, 的回忆录)
+_WORK_CONTEXT = re.compile(
+    r"\s*(?:[在于]?\d{2,4}年(?:\d{1,2}月)?(?:\d{1,2}日)?)?\s*"
+    r"(?:的|在[^，。？！?!,]{0,20}?[上中]的)(?:新书|著作|回忆录|文章|演讲|讲话|致辞|证词|访谈|博客|专栏|公开信)")
+
+
 def chinese_person_names(text: str) -> list[str]:
     """Persons a Chinese question asks what they said or wrote, named in Chinese without an interpunct (李开复,
     吴恩达, 泰格马克): a run of jieba's words, each a person's name in its dictionary (``nr``) or a word its
@@ -308,6 +315,7 @@ def chinese_person_names(text: str) -> list[str]:
     found: list[str] = []
     position = 0
     run = ""
+    unknown = False  # the run is one word that jieba's dictionary lacks (辛顿): a name even of two characters
     words = chinese_words(text)
     for i, word in enumerate(words + [""]):
         han = bool(re.fullmatch(r"[\u4e00-\u9fff]+", word))
@@ -315,9 +323,15 @@ def chinese_person_names(text: str) -> list[str]:
         head = (i == 0 and len(word) == 1 and han and i + 1 < len(words) and words[i + 1] in persons
                 and len(words[i + 1]) > 1)
         if han and (head or word in persons or (len(word) > 1 and not in_chinese_dictionary(word))):
+            unknown = not run and word not in persons and not in_chinese_dictionary(word)
             run += word
         else:
-            if len(run) >= 3 and _SPEAKER_CONTEXT.match(text, position) and run not in found:
+            named = len(run) >= 3 and bool(_SPEAKER_CONTEXT.match(text, position))
+            # two characters only before a work or a speech of theirs (辛顿在…上的致辞): 说 alone follows places too
+            after_dot = position > 2 and text[position - 3] in "·•‧・"  # 杰弗里·|辛顿: the whole name is found
+            named = named or (len(run) == 2 and unknown and not after_dot
+                              and bool(_WORK_CONTEXT.match(text, position)))
+            if named and run not in found:
                 found.append(run)
             run = ""
         position += len(word)

@@ -169,6 +169,12 @@ def test_chinese_country_names_come_from_pycountry_with_the_places_spellings():
     # a date before what they did, a work of theirs, where they spoke; a first character cut off at the start
     ("李飞飞在2023年出版的回忆录里提出了什么建议？", ["李飞飞"]),
     ("古特雷斯2023年7月在安理会会议上都讲了些什么？", ["古特雷斯"]),
+    # a two-character name jieba's dictionary lacks, before a speech or a work of theirs; not before 说 alone,
+    # nor a word the dictionary holds, nor the second half of a name written with an interpunct (found whole)
+    ("辛顿在2024年诺贝尔奖颁奖晚宴上的致辞中说了什么？", ["辛顿"]),
+    ("辛顿说人工智能有风险吗？", []),
+    ("上海在2024年大会上的讲话提到了什么？", []),
+    ("杰弗里·辛顿在颁奖晚宴上的讲话里说了什么？", []),
     # not asked what a person said: a place in a stored title, a body, a person in brackets beside a body
     ("IDAIS 威尼斯共识声明认为先进人工智能可能带来什么后果？", []),
     ("欧盟委员会认为人工智能有哪些风险？", []),
