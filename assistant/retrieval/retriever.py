@@ -18,7 +18,7 @@ from assistant.index.base import Store
 from assistant.retrieval.abstain import Floors, decide, measure
 from assistant.retrieval.candidates import bm25_ranked, dense_ranked, hybrid_pool
 from assistant.retrieval.catalog import Catalog, Mentions
-from assistant.retrieval.coverage import ZH_TITLE, check_titles, unknown_names
+from assistant.retrieval.coverage import ZH_TITLE, check_titles, generic_zh_title, unknown_names
 from assistant.retrieval.diversify import diversify
 from assistant.retrieval.fusion import fuse
 from assistant.retrieval.off_domain import Background
@@ -179,6 +179,8 @@ class Retriever:
         out for it (among the documents ``among``, when given), or, pinned to stored bodies the question names,
         one of their few documents' own names; either of the bodies and years the question names beside it."""
         index = self.index
+        if (rendered := self._rendered_title(title, mentions, years)) is not None:
+            return rendered
         z, label = index.names.standout(title, among)
         if z >= self.tuning.name_match_z and index.catalog.fits(index.names.document_of(label), mentions, years):
             return index.names.document_of(label)
@@ -189,6 +191,15 @@ class Retriever:
         if score >= self.tuning.name_translation and index.catalog.fits(document, mentions, years):
             return document
         return None
+
+    def _rendered_title(self, title: str, mentions: Mentions, years: set[int]) -> str | None:
+        """The stored document ``title`` is one of the usual Chinese renderings of (``document_names.py``),
+        beside the bodies and years the question names, or None.  Not a title of generic words only
+        (《人工智能伦理准则》): many texts are called that, and the one rendered so is no more meant than the others."""
+        if generic_zh_title(title):
+            return None
+        document = self.index.document_names.document_of(title, self.tuning.rendered_title_match)
+        return document if document is not None and self.index.catalog.fits(document, mentions, years) else None
 
     def _outright_title(self, title: str, mentions: Mentions, years: set[int]) -> str | None:
         """The stored document a Chinese title names with no body beside it, when both tests agree: its name
@@ -224,7 +235,8 @@ class Retriever:
             return mentions
         bodies = self._bodies_documents(mentions)
         found = {d for title in titles
-                 if (d := (self.title_document(title, mentions, years, bodies) if bodies else None)
+                 if (d := (self.title_document(title, mentions, years, bodies) if bodies
+                           else self._rendered_title(title, mentions, years))
                      or self._outright_title(title, mentions, years)) is not None}
         if not found - mentions.documents:
             return mentions

@@ -43,6 +43,7 @@ from assistant.index.base import Store
 from assistant.index.rows import StoredPassage, statement_countries, text_for_embedding
 from assistant.retrieval.catalog import Catalog
 from assistant.retrieval.corpus_text import CorpusText
+from assistant.retrieval.document_names import DocumentNames
 from assistant.retrieval.facets import RowFacets
 from assistant.retrieval.lexical import LexicalIndex, tokenize
 from assistant.retrieval.names import ChineseNameWords, NameVectors
@@ -113,6 +114,11 @@ class StoreSnapshot:
         """The stored organisation names, folded as ``statement_names`` are, longest first (for telling where
         the document's part of one of those names starts)."""
         return sorted({fold_for_names(a) for a in self.catalog.authors}, key=len, reverse=True)
+
+    @cached_property
+    def document_names(self) -> DocumentNames:
+        """The usual Chinese renderings of the stored documents' names (``document_names.py``)."""
+        return DocumentNames(self.catalog.documents)
 
     @cached_property
     def chinese_name_words(self) -> ChineseNameWords:

@@ -740,3 +740,20 @@ def test_a_chinese_title_alone_names_a_stored_document_only_when_both_tests_agre
         assert named == [document] and not result.abstain, (named, result.reason)
     else:
         assert named == [] and result.abstain, (named, result.reason)
+
+
+def test_a_chinese_title_rendering_a_stored_english_name_is_that_document(seeded_store):
+    """《虚假信息行为守则》 is a usual Chinese name of the stored "Code of Practice on Disinformation"
+    (``document_names.py``): the question names that document and is answered; with the renderings off, the
+    cross-lingual check alone takes the title for an absent text."""
+    retriever = seeded_store.charter.retriever
+    question = "欧盟委员会的《虚假信息行为守则》对政治广告的透明度有什么要求？"
+    result = retriever.search(question)
+    assert "Code of Practice on Disinformation" in (result.mentions or {}).get("documents", [])
+    assert not result.abstain, result.reason
+    default = retriever.tuning
+    retriever.tuning = default.model_copy(update={"rendered_title_match": None})
+    try:
+        assert retriever.search(question).abstain
+    finally:
+        retriever.tuning = default
