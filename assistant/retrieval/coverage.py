@@ -441,8 +441,8 @@ def lower_owned_texts(question: str, authors: Sequence[str]) -> list[OwnedText]:
             while end < min(len(raw), last + 8) and raw[end] not in _DESCRIPTION_ENDS:
                 end += 1
         # a word naming a kind of text before the last one describes it here ("framework convention")
-        words = raw[start:last]
-        before = [w for w in words if w in DOC_WORDS and w not in _GENERIC_KINDS] + _describing(words, own)
+        named = raw[start:last]
+        before = [w for w in named if w in DOC_WORDS and w not in _GENERIC_KINDS] + _describing(named, own)
         text = f"{author}’s {' '.join(raw[start:end])}" if start else f"{author} {' '.join(raw[:end])}"
         found.append(OwnedText(author, before, _describing(raw[last + 1:end], own), text, raw[last]))
     return found
