@@ -378,6 +378,17 @@ class OwnedText:
     kind: str = ""  # the word naming the kind of text ("framework", "paper")
 
 
+# a word naming a kind of text after one of these is the topic, not the owner's text: "Microsoft's position on facial
+# recognition laws", "boston dynamics view on robot laws"
+_TOPIC_PREPOSITIONS = frozenset(
+    "on about regarding concerning for of under against toward towards around with in to".split())
+
+
+def _topic_start(words: list[str], within: int) -> int:
+    """How many of the first ``within`` words after an owner may name its text: those before a preposition."""
+    return next((i for i, w in enumerate(words[:within]) if w in _TOPIC_PREPOSITIONS), min(within, len(words)))
+
+
 def owned_texts(question: str) -> list[OwnedText]:
     """Texts a question describes as an organisation's (``OwnedText``): only when a word naming a kind of text
     (``DOC_WORDS``) follows the possessive within a few words; the describing words kept are those that could
@@ -392,7 +403,7 @@ def owned_texts(question: str) -> list[OwnedText]:
         rest = re.split(r"[,.;:?!()\[\]'‘’\"“”]", question[m.end():], maxsplit=1)[0]
         raw = re.findall(r"[\w\-]+", rest)
         words = [w.lower() for w in raw]
-        heads = [i for i, w in enumerate(words[:6]) if w in DOC_WORDS]
+        heads = [i for i, w in enumerate(words[:_topic_start(words, 6)]) if w in DOC_WORDS]
         if not heads:
             continue
         last = heads[-1]
@@ -411,8 +422,6 @@ def owned_texts(question: str) -> list[OwnedText]:
 
 
 _POSSESSIVE_PRONOUNS = frozenset("its their his her".split())
-
-
 def lower_owned_texts(question: str, authors: Sequence[str]) -> list[OwnedText]:
     """Texts a question written in lower case describes as a stored organisation's ("council of europe framework
     convention on ai", "the ieee's guide for ..."), where no capital marks the owner: a stored organisation's
@@ -430,7 +439,7 @@ def lower_owned_texts(question: str, authors: Sequence[str]) -> list[OwnedText]:
         at = text.find(author)
         rest = re.split(r"[,.;:?!()\[\]\"“”—–]", text[at + len(author):], maxsplit=1)[0]
         raw = re.findall(r"[\w\-]+", re.sub(r"^[’']s?\b", "", rest.strip()))
-        heads = [i for i, w in enumerate(raw[:5]) if w in DOC_WORDS]
+        heads = [i for i, w in enumerate(raw[:_topic_start(raw, 5)]) if w in DOC_WORDS]
         if not heads:
             continue
         last, own = heads[-1], set(author.split())
