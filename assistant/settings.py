@@ -194,6 +194,12 @@ class RetrievalSettings(_Group):
         "less than this far above its best questions of an off-topic background, in spreads of both views "
         "(retrieval/off_domain.py). Tuning questions: answerable -1.7 or more, off-topic -2.5 or less; None: off",
     )
+    chinese_margins: bool = flat(
+        "chinese_margins", True,
+        "Lower bars for a question written in Chinese, over the floors and over the off-topic background "
+        "(retrieval/abstain.py, TWO_VIEW_MARGIN_ZH, OFF_DOMAIN_ZH): its best statements are mostly English ones, so "
+        "its margins run lower than an English question's. False: one bar for every question",
+    )
     off_domain_place_margin: float = flat(
         "off_domain_place_margin", -3.4,
         "The same bar for a question that names a stored body only through its place ('What do the Japanese say "

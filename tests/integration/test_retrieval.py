@@ -757,3 +757,19 @@ def test_a_chinese_title_rendering_a_stored_english_name_is_that_document(seeded
         assert retriever.search(question).abstain
     finally:
         retriever.tuning = default
+
+
+@pytest.mark.parametrize("question", ["家用无人机能装枪吗？", "算法推荐会不会让人的生活方式变得单一？"])
+def test_a_short_chinese_question_meets_lower_bars(seeded_store, question):
+    """A short Chinese question on a stored subject is a translation away from the English statements that
+    answer it: over the floors and the off-topic background it sits lower than an English one
+    (``chinese_margins``).  With one bar for every question it was refused."""
+    retriever = seeded_store.charter.retriever
+    assert not retriever.search(question).abstain
+    default = retriever.tuning
+    retriever.tuning = default.model_copy(update={"chinese_margins": False})
+    try:
+        assert retriever.search(question).abstain
+    finally:
+        retriever.tuning = default
+    assert retriever.search("明天北京天气怎么样？").abstain  # a Chinese question off the subject still is
