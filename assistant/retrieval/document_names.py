@@ -13,6 +13,9 @@ of the two strings mostly coincide (Dice coefficient,
 ``settings.retrieval.rendered_title_match``), after folding
 what renderings vary in (人工智能 / AI, 的, 关于, punctuation).
 
+A rendering of six characters or more, not of generic words only, also names its
+document when a question writes it out without 《》 (``written_in``).
+
 Documents the file does not list (a user's own) keep the cross-lingual check
 alone.
 """
@@ -22,8 +25,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
+
+from assistant.retrieval.coverage import generic_zh_title
 
 _AI = re.compile(r"(?i)(?<![a-z])ai(?![a-z])")  # "AI原则" and "人工智能原则" alike, not the "ai" of "OpenAI"
 _FOLD = re.compile(r"[\s\u3000：:、，,。·•\-—–_\"“”'‘’《》〈〉()（）\[\]【】!！?？/]|的|关于")
@@ -58,6 +63,18 @@ class DocumentNames:
         self.renderings: list[tuple[str, str]] = [
             (folded, document) for document in dict.fromkeys(documents)
             for folded in dict.fromkeys(fold_title(name) for name in table.get(document, ())) if folded]
+
+    def written_in(self, text: str) -> set[str]:
+        """The stored documents one of whose renderings ``text`` writes out whole (six characters or more folded,
+        none of generic words only: 人工智能伦理 is many texts' name)."""
+        folded = fold_title(text)
+        return {document for name, document in self.telling if name in folded}
+
+    @cached_property
+    def telling(self) -> list[tuple[str, str]]:
+        """The renderings a question may write out without 《》 and still mean one text (``written_in``)."""
+        return [(name, document) for name, document in self.renderings
+                if len(name) >= 6 and not generic_zh_title(name)]
 
     def best(self, title: str) -> tuple[float, str | None]:
         """The stored document whose rendering is closest to ``title`` and that closeness (0 without any)."""

@@ -41,6 +41,13 @@ def test_a_title_names_the_document_it_renders(names, title, document):
     assert names.document_of(title, None) is None  # the check off
 
 
+def test_a_rendering_written_out_without_title_marks_names_its_document(names):
+    question = "反泽德虚假信息行为准则对政治广告有什么要求？"
+    assert names.written_in(question) == {"Code of Practice on Zed Disinformation"}
+    generic = DocumentNames(["Zed Ethics"], {"Zed Ethics": ("人工智能伦理原则",)})
+    assert generic.written_in("人工智能伦理原则有哪些？") == set()  # generic words only: many texts' name
+
+
 def test_the_shipped_renderings_are_of_names_and_well_formed():
     text = resources.files("assistant.retrieval").joinpath("data/document_names_zh.json").read_text(encoding="utf-8")
     table = json.loads(text)
