@@ -210,7 +210,8 @@ def decide(query: str, passages: list[Passage], snapshot: StoreSnapshot, signals
     if missing:
         return _absent(missing, unmentioned, held if partly else [])
     # nearer to questions about other things than to anything stored (off_domain.py; left unmeasured, None, for
-    # a question naming a stored organisation or document outright; a lower bar for one naming it by its place)
+    # a question naming a stored organisation or document outright; a lower bar for one naming it by its place,
+    # and for one written in Chinese)
     chinese = tuning.chinese_margins and has_cjk(query)
     if signals.domain_margin is not None and tuning.off_domain_margin is not None:
         by_place = mentions is not None and bool(mentions.authors or mentions.documents)

@@ -228,9 +228,11 @@ class Retriever:
         """``mentions`` with the stored documents the question names by a Chinese title of their English name
         beside their organisation or country (加拿大《自动化决策指令》), or by one of their usual Chinese names with
         or without 《》 (``document_names.py``): named outright, so ranked as one named in English is
-        (``fusion_mention``, ``fusion_title``).  Only among the documents of the bodies it names: a
-        title alone stands out among every stored name too easily (《全球数据安全倡议》 is none of them), and is
-        judged among the documents of the passages retrieved for it (``coverage``)."""
+        (``fusion_mention``, ``fusion_title``).  The cross-lingual check alone is asked only among the documents
+        of the bodies it names: a title alone stands out among every stored name too easily (《全球数据安全倡议》
+        is none of them); with no body beside it, a title names a document by a rendering or when both
+        cross-lingual tests agree (``_outright_title``), and is otherwise judged among the documents of the
+        passages retrieved for it (``coverage``)."""
         if has_cjk(query) and self.tuning.rendered_title_match is not None:
             # a usual Chinese name written out without 《》 (阿西洛马人工智能原则怎么看…) names its document too
             bare = {d for d in self.index.document_names.written_in(ZH_TITLE.sub("，", query))
