@@ -15,6 +15,8 @@ from __future__ import annotations
 import difflib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -742,6 +744,18 @@ def test_a_chinese_title_alone_names_a_stored_document_only_when_both_tests_agre
         assert named == [] and result.abstain, (named, result.reason)
 
 
+@contextmanager
+def tuned(retriever: Any, **changes: Any) -> Iterator[None]:
+    """The retriever with some retrieval settings changed, for the body of the ``with`` only (the store is
+    shared by the session's tests)."""
+    default = retriever.tuning
+    retriever.tuning = default.model_copy(update=changes)
+    try:
+        yield
+    finally:
+        retriever.tuning = default
+
+
 def test_a_chinese_title_rendering_a_stored_english_name_is_that_document(seeded_store):
     """《虚假信息行为守则》 is a usual Chinese name of the stored "Code of Practice on Disinformation"
     (``document_names.py``): the question names that document and is answered; with the renderings off, the
@@ -751,12 +765,8 @@ def test_a_chinese_title_rendering_a_stored_english_name_is_that_document(seeded
     result = retriever.search(question)
     assert "Code of Practice on Disinformation" in (result.mentions or {}).get("documents", [])
     assert not result.abstain, result.reason
-    default = retriever.tuning
-    retriever.tuning = default.model_copy(update={"rendered_title_match": None})
-    try:
+    with tuned(retriever, rendered_title_match=None):
         assert retriever.search(question).abstain
-    finally:
-        retriever.tuning = default
 
 
 @pytest.mark.parametrize("question", ["家用无人机能装枪吗？", "算法推荐会不会让人的生活方式变得单一？"])
@@ -766,10 +776,6 @@ def test_a_short_chinese_question_meets_lower_bars(seeded_store, question):
     (``chinese_margins``).  With one bar for every question it was refused."""
     retriever = seeded_store.charter.retriever
     assert not retriever.search(question).abstain
-    default = retriever.tuning
-    retriever.tuning = default.model_copy(update={"chinese_margins": False})
-    try:
+    with tuned(retriever, chinese_margins=False):
         assert retriever.search(question).abstain
-    finally:
-        retriever.tuning = default
     assert retriever.search("明天北京天气怎么样？").abstain  # a Chinese question off the subject still is
