@@ -7,8 +7,10 @@ agencies, and their text rarely repeats the country.
 from __future__ import annotations
 
 import gettext
+import json
 import re
 from functools import lru_cache
+from importlib import resources
 
 from core.text import has_cjk
 
@@ -200,6 +202,29 @@ def body_mentions(text: str) -> dict[str, tuple[str, ...]]:
     also 网信办), each with its English spellings."""
     found = [name for name in BODIES if name in text]
     return {name: BODIES[name] for name in found if not any(name != other and name in other for other in found)}
+
+
+@lru_cache(maxsize=1)
+def _stored_bodies_in_chinese() -> dict[str, tuple[str, ...]]:
+    """Chinese name -> the default corpus's organisations it names (``data/author_names_zh.json``: their usual
+    Chinese names, written from the stored names alone, none shorter than three characters nor shared by several
+    bodies; 2-character ones are in ``BODIES``)."""
+    text = resources.files("assistant.retrieval").joinpath("data/author_names_zh.json").read_text(encoding="utf-8")
+    table: dict[str, list[str]] = {}
+    for author, names in json.loads(text).items():
+        for name in names:
+            table.setdefault(name, []).append(author)
+    return {name: tuple(authors) for name, authors in table.items()}
+
+
+def stored_body_mentions(text: str) -> set[str]:
+    """The organisations of the default corpus that ``text`` names by a usual Chinese name (西班牙电信 is
+    "Telefónica S.A"), exactly as stored; the longest name where one holds another (德国电信公司, not also 德国电信).
+    ``BODIES`` gives spellings to look for among any store's names; these are the default corpus's own."""
+    table = _stored_bodies_in_chinese()
+    found = [name for name in table if name in text]
+    return {author for name in found if not any(name != other and name in other for other in found)
+            for author in table[name]}
 
 
 # Chinese names of countries that are also ordinary words: 中非 is as often "China-Africa" (中非合作) as the Central

@@ -15,7 +15,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.index.rows import statement_countries
-from assistant.retrieval.aliases import PLACES, body_mentions, place_mentions, place_name_spellings
+from assistant.retrieval.aliases import (
+    PLACES,
+    body_mentions,
+    place_mentions,
+    place_name_spellings,
+    stored_body_mentions,
+)
 from assistant.retrieval.lexical import STOPWORDS
 from core.model import Filters, Passage
 from core.text import CJK_RUN, HAN_RUN, has_cjk
@@ -277,6 +283,9 @@ class Catalog:
             named = self._authors_spelled(spellings)  # (联合国教科文组织 is UNESCO, not any body of the UN's place)
             found.authors |= named
             found.by_place -= named
+        named = {author for author in stored_body_mentions(question) if author in self.authors}  # 西班牙电信
+        found.authors |= named
+        found.by_place -= named
         low = question.casefold()
         for full, names in self._name_index.by_full.items():  # organisations written out (``full_name``)
             if full in low and re.search(rf"(?<!\w){re.escape(full)}(?!\w)", low):

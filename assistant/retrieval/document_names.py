@@ -16,6 +16,12 @@ what renderings vary in (人工智能 / AI, 的, 关于, punctuation).
 A rendering of six characters or more, not of generic words only, also names its
 document when a question writes it out without 《》 (``written_in``).
 
+Among the documents of the bodies a question names (IEEE《合乎伦理的设计》), a
+title also names a document whose rendering's main title it is, the part before
+a subtitle (合乎伦理的设计：利用自主和智能系统……): people cite the short
+title beside its author.  Without a body named, the main title alone is often a
+generic phrase (负责任的人工智能) that many texts are called.
+
 Documents the file does not list (a user's own) keep the cross-lingual check
 alone.
 """
@@ -31,6 +37,7 @@ from importlib import resources
 from assistant.retrieval.coverage import generic_zh_title
 
 _AI = re.compile(r"(?i)(?<![a-z])ai(?![a-z])")  # "AI原则" and "人工智能原则" alike, not the "ai" of "OpenAI"
+_SUBTITLE = re.compile(r"[：:]|——")  # what parts a main title from its subtitle
 _FOLD = re.compile(r"[\s\u3000：:、，,。·•\-—–_\"“”'‘’《》〈〉()（）\[\]【】!！?？/]|的|关于")
 
 
@@ -49,6 +56,14 @@ def dice(a: str, b: str) -> float:
     return 2 * len(pa & pb) / (len(pa) + len(pb)) if pa and pb else 0.0
 
 
+def _main_title(rendering: str) -> str:
+    """The folded part of ``rendering`` before its subtitle, or "" (no subtitle, or a head of generic words or
+    under four characters: 人工智能：澳大利亚伦理框架 is not cited as 《人工智能》)."""
+    parts = _SUBTITLE.split(rendering, maxsplit=1)
+    head = fold_title(parts[0]) if len(parts) == 2 and not generic_zh_title(parts[0]) else ""
+    return head if len(head) >= 4 else ""
+
+
 @lru_cache(maxsize=1)
 def _table() -> dict[str, tuple[str, ...]]:
     text = resources.files("assistant.retrieval").joinpath("data/document_names_zh.json").read_text(encoding="utf-8")
@@ -63,6 +78,10 @@ class DocumentNames:
         self.renderings: list[tuple[str, str]] = [
             (folded, document) for document in dict.fromkeys(documents)
             for folded in dict.fromkeys(fold_title(name) for name in table.get(document, ())) if folded]
+        # the main titles (before a subtitle) of the renderings, named only beside their body (``best``)
+        self.main_titles: list[tuple[str, str]] = [
+            (folded, document) for document in dict.fromkeys(documents)
+            for folded in dict.fromkeys(_main_title(name) for name in table.get(document, ())) if folded]
 
     def written_in(self, text: str) -> set[str]:
         """The stored documents one of whose renderings ``text`` writes out whole (six characters or more folded,
@@ -76,19 +95,23 @@ class DocumentNames:
         return [(name, document) for name, document in self.renderings
                 if len(name) >= 6 and not generic_zh_title(name)]
 
-    def best(self, title: str) -> tuple[float, str | None]:
-        """The stored document whose rendering is closest to ``title`` and that closeness (0 without any)."""
+    def best(self, title: str, among: set[str] | None = None) -> tuple[float, str | None]:
+        """The stored document whose rendering is closest to ``title`` and that closeness (0 without any).
+        With ``among`` (the documents of the bodies the question names), only those, and a title that is the
+        main title of one of their renderings is that document (closeness 1)."""
         folded = fold_title(title)
-        if not folded or not self.renderings:
+        scores = [(dice(folded, name), document) for name, document in self.renderings
+                  if among is None or document in among]
+        if among is not None:
+            scores += [(1.0, document) for name, document in self.main_titles if document in among and name == folded]
+        if not folded or not scores:
             return 0.0, None
-        score, document = max(((dice(folded, name), document) for name, document in self.renderings),
-                              key=lambda pair: pair[0])
-        return score, document
+        return max(scores, key=lambda pair: pair[0])
 
-    def document_of(self, title: str, match: float | None) -> str | None:
-        """The stored document ``title`` is a rendering of (closeness ``match`` or more), or None (also when
-        ``match`` is None: the check is off)."""
+    def document_of(self, title: str, match: float | None, among: set[str] | None = None) -> str | None:
+        """The stored document ``title`` is a rendering of (closeness ``match`` or more), among ``among`` when
+        given, or None (also when ``match`` is None: the check is off)."""
         if match is None:
             return None
-        score, document = self.best(title)
+        score, document = self.best(title, among)
         return document if score >= match else None

@@ -194,12 +194,21 @@ class Retriever:
 
     def _rendered_title(self, title: str, mentions: Mentions, years: set[int]) -> str | None:
         """The stored document ``title`` is one of the usual Chinese renderings of (``document_names.py``),
-        beside the bodies and years the question names, or None.  Not a title of generic words only
+        beside the bodies and years the question names (among the named bodies' own documents when the closest
+        rendering is another's), or None.  Not a title of generic words only
         (《人工智能伦理准则》): many texts are called that, and the one rendered so is no more meant than the others."""
         if generic_zh_title(title):
             return None
-        document = self.index.document_names.document_of(title, self.tuning.rendered_title_match)
-        return document if document is not None and self.index.catalog.fits(document, mentions, years) else None
+        names, catalog = self.index.document_names, self.index.catalog
+        document = names.document_of(title, self.tuning.rendered_title_match)
+        if document is not None and catalog.fits(document, mentions, years):
+            return document
+        # beside a named body, its own documents first: 西班牙电信《负责任使用人工智能的方法》 is Telefónica's
+        # although another company's title renders closer; IEEE《合乎伦理的设计》 is a main title of IEEE's
+        by_author = catalog.documents_by_author
+        among = {d for author in mentions.authors - mentions.by_place for d in by_author.get(author, {})}
+        document = names.document_of(title, self.tuning.rendered_title_match, among) if among else None
+        return document if document is not None and catalog.fits(document, mentions, years) else None
 
     def _outright_title(self, title: str, mentions: Mentions, years: set[int]) -> str | None:
         """The stored document a Chinese title names with no body beside it, when both tests agree: its name

@@ -769,6 +769,18 @@ def test_a_chinese_title_rendering_a_stored_english_name_is_that_document(seeded
         assert retriever.search(question).abstain
 
 
+def test_beside_its_body_a_chinese_main_title_names_its_document(seeded_store):
+    """IEEE《合乎伦理的设计》 cites the stored "Ethically Aligned Design: A Vision for …" by the main title of its
+    rendering (before the subtitle), beside the body the question names; the whole rendering is too far for it,
+    so it was refused as an absent text."""
+    retriever = seeded_store.charter.retriever
+    result = retriever.search("IEEE《合乎伦理的设计》有没有说自主系统应当享有与人同等的权利？")
+    documents = (result.mentions or {}).get("documents", [])
+    assert any(d.startswith("Ethically Aligned Design") for d in documents), documents
+    assert not result.abstain, result.reason
+    assert retriever.search("IEEE《合乎伦理的治理》有没有说自主系统应当享有与人同等的权利？").abstain  # not its title
+
+
 @pytest.mark.parametrize("question", ["家用无人机能装枪吗？", "算法推荐会不会让人的生活方式变得单一？"])
 def test_a_short_chinese_question_meets_lower_bars(seeded_store, question):
     """A short Chinese question on a stored subject is a translation away from the English statements that

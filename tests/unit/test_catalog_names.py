@@ -94,3 +94,33 @@ def test_a_company_written_in_lower_case_without_its_legal_form():
     assert catalog.mentions("what did zentrix publish in 2025?").authors == {"Zentrix Corporation"}
     # too short to tell from a word once its legal form is gone
     assert catalog.mentions("what is sage advice on ai?").authors == set()
+
+
+def test_a_stored_organisation_named_by_its_usual_chinese_name():
+    """西班牙电信 is the stored "Telefónica S.A" (``aliases.stored_body_mentions``): named outright, so a year none of
+    its statements carries is absent; 德国电信公司 is Deutsche Telekom alone, not also a body of Spain's; a body
+    the store does not hold is no mention, whatever the table says."""
+    from assistant.retrieval.aliases import stored_body_mentions
+
+    assert stored_body_mentions("德国电信公司的数字伦理准则") == {"Deutsche Telekom AG"}
+    catalog = Catalog.from_passages([
+        Passage(id="t:0", statement_id="t", text="...", author="Telefónica S.A", document="Approach", date="2018"),
+        Passage(id="g:0", statement_id="g", text="...", author="Google", document="AI Principles", date="2018")])
+    mentions = catalog.mentions("西班牙电信在2024年发布了什么人工智能原则？")
+    assert mentions.authors == {"Telefónica S.A"}
+    assert catalog.absent_years({2024}, mentions)
+    assert catalog.mentions("德国电信怎么看人工智能？").authors == set()  # not stored here
+
+
+def test_the_shipped_chinese_names_of_organisations_are_well_formed():
+    """Three Chinese characters or more (two-character names such as 谷歌 live in ``aliases.BODIES``), none shared
+    by several organisations: one name, one body."""
+    import json
+    from importlib import resources
+
+    text = resources.files("assistant.retrieval").joinpath("data/author_names_zh.json").read_text(encoding="utf-8")
+    table = json.loads(text)
+    names = [name for spelled in table.values() for name in spelled]
+    assert len(table) >= 100 and len(names) == len(set(names))
+    assert all(len(name) >= 3 and all("\u4e00" <= c <= "\u9fff" or c in "·0123456789" for c in name)
+               for name in names)

@@ -12,6 +12,9 @@ from assistant.retrieval.document_names import DocumentNames, dice, fold_title
 
 TABLE = {
     "Code of Practice on Zed Disinformation": ("反泽德虚假信息行为准则", "泽德虚假信息行为守则"),
+    "Quorrel Design: A Vision for Humane Systems": ("奎雷尔式设计：以人为本系统的愿景",),
+    "Responsible Use of AI at Vexo": ("维克索负责任使用人工智能的方法",),
+    "Responsible use of AI": ("负责任使用人工智能方法论",),
     "Zorblax AI Principles": ("佐布拉克斯人工智能原则", "佐布拉克斯AI原则"),
     "A title the store does not hold": ("未存储的标题",),
 }
@@ -19,8 +22,9 @@ TABLE = {
 
 @pytest.fixture(scope="module")
 def names() -> DocumentNames:
-    return DocumentNames(["Code of Practice on Zed Disinformation", "Zorblax AI Principles", "No renderings"],
-                         TABLE)
+    return DocumentNames(["Code of Practice on Zed Disinformation", "Zorblax AI Principles", "No renderings",
+                          "Quorrel Design: A Vision for Humane Systems", "Responsible Use of AI at Vexo",
+                          "Responsible use of AI"], TABLE)
 
 
 def test_folding_takes_out_what_renderings_vary_in():
@@ -55,3 +59,19 @@ def test_the_shipped_renderings_are_of_names_and_well_formed():
     for english, renderings in table.items():
         assert english and 1 <= len(renderings) <= 4, english
         assert all(r and not any(c in r for c in "《》\"“”") for r in renderings), english
+
+
+def test_beside_its_body_a_main_title_names_the_document(names):
+    """People cite a title without its subtitle beside its author; alone, a main title is too often a phrase."""
+    quorrel = "Quorrel Design: A Vision for Humane Systems"
+    assert names.document_of("奎雷尔式设计", 0.8) is None  # alone: the full rendering is too far
+    assert names.document_of("奎雷尔式设计", 0.8, among={quorrel}) == quorrel
+    assert names.document_of("奎雷尔式设计", 0.8, among={"Zorblax AI Principles"}) is None
+
+
+def test_beside_its_body_its_own_documents_come_first(names):
+    """Another company's title renders closer, but the question names this body: its own document is meant."""
+    title = "负责任使用人工智能的方法"
+    assert names.document_of(title, 0.8) == "Responsible use of AI"
+    # its rendering holds the owner's name the question writes outside the title (维克索《…》): still close enough
+    assert names.document_of(title, 0.8, among={"Responsible Use of AI at Vexo"}) == "Responsible Use of AI at Vexo"
