@@ -183,7 +183,7 @@ def named_titles(question: str) -> list[str]:
 # speech, those after the last stop word, pronoun or verb of ``_LOWER_SKIP``
 _LOWER_LAW = re.compile(r"(?<![\w\-])((?:[a-z][a-z0-9\-]*\s+){1,4})"
                         r"(act|bill|law|summit|declaration|convention|treaty|accord|pact|communique|conference|report"
-                        r"|study|essay|speech|testimony|book)(?![\w\-])")
+                        r"|study|essay|speech|testimony|book)(?![\w\-])(?!\s+(?:as|like|upon)\b)")  # "act as": a verb
 _LOWER_SKIP = frozenset("what which whose how why when where who does do did is are was were under in on of for by "
                         "to from with about into per the a an this that these those its their any every each some "
                         "no and or must should obey follow they we it you he she our your his her them us".split())

@@ -182,8 +182,13 @@ class Retriever:
         if (rendered := self._rendered_title(title, mentions, years)) is not None:
             return rendered
         z, label = index.names.standout(title, among)
-        if z >= self.tuning.name_match_z and index.catalog.fits(index.names.document_of(label), mentions, years):
-            return index.names.document_of(label)
+        if z >= self.tuning.name_match_z:
+            document = index.names.document_of(label)
+            # its name translates the title, or it is a text of a body the question names outright: standing out
+            # among names that share a place with the title (《泛加拿大人工智能战略》 among Canada's) is not enough
+            outright = index.catalog.authors_of({document}) & (mentions.authors - mentions.by_place)
+            if index.catalog.fits(document, mentions, years) and (outright or self._translates(title, document)):
+                return document
         documents = sorted(self._bodies_documents(mentions))
         if self.tuning.name_translation is None or not documents or len(documents) > _PINNED_DOCUMENTS:
             return None
@@ -209,6 +214,13 @@ class Retriever:
         among = {d for author in mentions.authors - mentions.by_place for d in by_author.get(author, {})}
         document = names.document_of(title, self.tuning.rendered_title_match, among) if among else None
         return document if document is not None and catalog.fits(document, mentions, years) else None
+
+    def _translates(self, title: str, document: str) -> bool:
+        """Is the stored ``document``'s name, on its own, a translation of the Chinese ``title``
+        (``name_translation``; a stored Chinese name is compared by ``standout`` alone)?"""
+        if self.tuning.name_translation is None or has_cjk(document):
+            return True
+        return self.index.names.translation(title, [document])[0] >= self.tuning.name_translation
 
     def _outright_title(self, title: str, mentions: Mentions, years: set[int]) -> str | None:
         """The stored document a Chinese title names with no body beside it, when both tests agree: its name

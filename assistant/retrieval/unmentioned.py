@@ -64,6 +64,7 @@ Text = str | CorpusText
 # a Latin word, with inner hyphens, dots and apostrophes ("gpt-4", "U.S.", "Secretary-General")
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:[-.’'][A-Za-z0-9\u00c0-\u024f]+)*")  # Latin, accents too
 _POSSESSIVE = re.compile(r"[’']s?$")
+_CONTRACTION = re.compile(r"[’'](?:d|ll|ve|re|m)$", re.IGNORECASE)  # "I'd", "We'll": the pronoun is no name
 # what may stand between the start of a sentence and its first word
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;\n。？！：；]|\s[-–—])[\s\"“‘'(\[*_]*$")
 _NOT_NAMES = frozenset(
@@ -98,7 +99,7 @@ def name_words(question: str) -> list[str]:
                   and sum(w[0].isupper() for w in latin) >= _TITLE_CASE_SHARE * len(latin))
     found: list[str] = []
     for m in words:
-        word = _POSSESSIVE.sub("", m.group())
+        word = _CONTRACTION.sub("", _POSSESSIVE.sub("", m.group()))
         letters = "".join(ch for ch in word if ch.isalpha())
         if not letters or word.lower() in _NOT_NAMES or _ORDINAL.match(word) or _glossed(question, m.start(), m.end()):
             continue

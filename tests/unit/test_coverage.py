@@ -336,6 +336,7 @@ def test_a_chinese_law_named_before_what_is_asked_of_it():
     # generic words only, or a question with capitals inside: no lower-case name
     ("what does the ai act say?", []),
     ("What Does The Zorblax AI Act Say", []),
+    ("should a zorblax data practitioner act as though they bear the duty?", []),  # "act as": a verb, no act
 ])
 def test_laws_named_in_a_lower_case_question(question, laws):
     from assistant.retrieval.coverage import named_lower_laws
