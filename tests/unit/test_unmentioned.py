@@ -97,6 +97,8 @@ def test_a_place_is_mentioned_in_any_of_its_spellings():
     # one it never mentions in any spelling is not; the longest name only (国家网信办, not also 网信办)
     ("国家网信办发布了哪些人工智能规定？", ["国家网信办 (CAC)"]),
     ("国际货币基金组织怎么看人工智能对就业的影响？", ["国际货币基金组织 (International Monetary Fund)"]),
+    # China's central bodies and courts too, named in Chinese with a text of theirs described without 《》
+    ("最高人民法院关于人工智能司法应用的意见有哪些原则？", ["最高人民法院 (Supreme People's Court)"]),
 ])
 def test_bodies_named_in_chinese(text, question, expected):
     assert unmentioned(question, text, NAME_WORDS) == expected
