@@ -174,11 +174,13 @@ class Retriever:
         return measure(self.store, self.index, query, vectors, [p.id for p in passages], lexical=lexical)
 
     def title_document(self, title: str, mentions: Mentions, years: set[int],
-                       among: set[str] | None = None) -> str | None:
+                       among: set[str] | None = None, beside: Mentions | None = None) -> str | None:
         """The stored document whose name a Chinese title translates (names.py), or None: the name that stands
-        out for it (among the documents ``among``, when given), or, pinned to stored bodies the question names,
-        one of their few documents' own names; either of the bodies and years the question names beside it."""
+        out for it (among the documents ``among``, when given), or, pinned to stored bodies the question names
+        beside its titles (``beside``, ``_beside_titles``), one of their few documents' own names; either of the
+        bodies and years the question names."""
         index = self.index
+        beside = mentions if beside is None else beside
         if (rendered := self._rendered_title(title, mentions, years)) is not None:
             return rendered
         z, label = index.names.standout(title, among)
@@ -186,10 +188,10 @@ class Retriever:
             document = index.names.document_of(label)
             # its name translates the title, or it is a text of a body the question names outright: standing out
             # among names that share a place with the title (《泛加拿大人工智能战略》 among Canada's) is not enough
-            outright = index.catalog.authors_of({document}) & (mentions.authors - mentions.by_place)
+            outright = index.catalog.authors_of({document}) & (beside.authors - beside.by_place)
             if index.catalog.fits(document, mentions, years) and (outright or self._translates(title, document)):
                 return document
-        documents = sorted(self._bodies_documents(mentions))
+        documents = sorted(self._bodies_documents(beside))
         if self.tuning.name_translation is None or not documents or len(documents) > _PINNED_DOCUMENTS:
             return None
         score, document = index.names.translation(title, documents)
@@ -240,6 +242,11 @@ class Retriever:
             return document
         return None
 
+    def _beside_titles(self, query: str, mentions: Mentions) -> Mentions:
+        """The names the question uses outside its 《titles》: a place inside a title is part of the title
+        (《泛加拿大人工智能战略》), not a body the title is pinned to as in 加拿大《自动化决策指令》."""
+        return self.index.catalog.mentions(ZH_TITLE.sub("，", query)) if ZH_TITLE.search(query) else mentions
+
     def _bodies_documents(self, mentions: Mentions) -> set[str]:
         """The stored documents of the organisations the question names, or of its countries' bodies."""
         by_author = self.index.catalog.documents_by_author
@@ -263,9 +270,10 @@ class Retriever:
         titles = [t.strip() for t in ZH_TITLE.findall(query) if has_cjk(t)]
         if not titles:
             return mentions
-        bodies = self._bodies_documents(mentions)
+        beside = self._beside_titles(query, mentions)
+        bodies = self._bodies_documents(beside)
         found = {d for title in titles
-                 if (d := (self.title_document(title, mentions, years, bodies) if bodies
+                 if (d := (self.title_document(title, mentions, years, bodies, beside) if bodies
                            else self._rendered_title(title, mentions, years))
                      or self._outright_title(title, mentions, years)) is not None}
         if not found - mentions.documents:
@@ -282,8 +290,10 @@ class Retriever:
         mentions = mentions if mentions is not None else index.catalog.mentions(query)
         years = years if years is not None else question_years(query)
 
+        beside = self._beside_titles(query, mentions)
+
         def similar_name(title: str) -> bool:
-            return self.title_document(title, mentions, years, among) is not None
+            return self.title_document(title, mentions, years, among, beside) is not None
 
         # a title of generic words beside a year and no stored body ("《人工智能安全治理框架》（2024年）"): one text
         missing, held = check_titles(query, index.corpus_text, index.statement_names, similar_name,

@@ -781,6 +781,17 @@ def test_beside_its_body_a_chinese_main_title_names_its_document(seeded_store):
     assert retriever.search("IEEE《合乎伦理的治理》有没有说自主系统应当享有与人同等的权利？").abstain  # not its title
 
 
+def test_a_place_inside_a_chinese_title_pins_it_to_no_body(seeded_store):
+    """北京 inside 《人工智能与教育北京共识》 is part of the title, not a body it is pinned to as in
+    加拿大《自动化决策指令》: among Beijing's few documents, "Artificial Intelligence for Children: Beijing
+    Principles" translated it well enough, and the absent consensus was answered from that text."""
+    retriever = seeded_store.charter.retriever
+    assert retriever.search("《人工智能与教育北京共识》关于教师培训说了什么？").abstain
+    held = retriever.search("加拿大国库委员会《自动化决策指令》对人工干预有什么规定？")
+    assert "Directive on Automated Decision-Making" in (held.mentions or {}).get("documents", [])
+    assert not held.abstain, held.reason
+
+
 @pytest.mark.parametrize("question", ["家用无人机能装枪吗？", "算法推荐会不会让人的生活方式变得单一？"])
 def test_a_short_chinese_question_meets_lower_bars(seeded_store, question):
     """A short Chinese question on a stored subject is a translation away from the English statements that
