@@ -39,7 +39,7 @@ judge.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.retrieval.aliases import PLACES
@@ -176,6 +176,46 @@ def named_titles(question: str) -> list[str]:
     """Capitalised names holding a word that names a text or event ("Paris AI Action Summit", "AI Basic Act",
     "Code of Practice on Disinformation")."""
     return [" ".join(run) for run in _spans(question) if any(w in TITLE_HEADS for w in run)]
+
+
+_HEAD_WORD = re.compile(r"\b(?:" + "|".join(TITLE_HEADS) + r")\b")
+CITED_TITLES = 500  # the most cited titles kept: each is embedded once per store, on the first question needing them
+
+
+def cited_titles(texts: Iterable[str]) -> list[str]:
+    """The titles the stored texts themselves cite ("General Data Protection Regulation", "Universal
+    Declaration of Human Rights"), most cited first: a Chinese question asking how stored principles cite
+    《世界人权宣言》 asks about something they hold (``asks_about_citing``), as the English title is found in
+    the texts word for word.  Names of two words or more, not "This Declaration"."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        if _HEAD_WORD.search(text):
+            for title in set(named_titles(text)):
+                words = title.split()
+                # a sentence's first word glued on: "As the Universal …", "Respect the Universal …"
+                while words and (words[0].lower() in STOPWORDS or (len(words) > 1 and words[1] == "the")):
+                    words = words[1:]
+                if len(words) >= 2 and words[0] not in ("This", "These", "Our"):
+                    counts[" ".join(words)] = counts.get(" ".join(words), 0) + 1
+    return sorted(counts, key=lambda t: (-counts[t], t))[:CITED_TITLES]
+
+
+# a question on how texts cite, follow or mention another text: 如何引用《世界人权宣言》, 提到了《通用数据保护条例》
+_CITING = re.compile("|".join("""提到 提及 引用 援引 援用 参照 参考 谈到 说到 涉及 呼应
+                               遵守 遵循 符合 对照 依据 根据 一致 相符 衔接 接轨""".split()))
+
+
+def asks_about_citing(question: str) -> bool:
+    """Does a Chinese question ask how stored texts cite, follow or mention the text it names?"""
+    return bool(_CITING.search(question))
+
+
+def years_beside(question: str, title: str) -> set[int]:
+    """Years written right before or after a 《title》 (1988年《隐私法》, 《…》（2019年）): the title's own year."""
+    t = re.escape(title)
+    found = re.findall(rf"((?:19|20)\d\d)\s*年?\s*(?:版|发布的|通过的|颁布的|的)?\s*《{t}》", question)
+    found += re.findall(rf"《{t}》\s*[（(]?\s*((?:19|20)\d\d)", question)
+    return {int(y) for y in found}
 
 
 # a law's or an event's name in a question written in lower case ("under the colorado ai act", "nyc local law 144",

@@ -18,7 +18,14 @@ from assistant.index.base import Store
 from assistant.retrieval.abstain import Floors, decide, measure
 from assistant.retrieval.candidates import bm25_ranked, dense_ranked, hybrid_pool
 from assistant.retrieval.catalog import Catalog, Mentions
-from assistant.retrieval.coverage import ZH_TITLE, check_titles, generic_zh_title, unknown_names
+from assistant.retrieval.coverage import (
+    ZH_TITLE,
+    asks_about_citing,
+    check_titles,
+    generic_zh_title,
+    unknown_names,
+    years_beside,
+)
 from assistant.retrieval.diversify import diversify
 from assistant.retrieval.fusion import fuse
 from assistant.retrieval.off_domain import Background
@@ -291,15 +298,34 @@ class Retriever:
         years = years if years is not None else question_years(query)
 
         beside = self._beside_titles(query, mentions)
+        documents: dict[str, str | None] = {}
+
+        def document(title: str) -> str | None:
+            if title not in documents:
+                documents[title] = self.title_document(title, mentions, years, among, beside)
+            return documents[title]
 
         def similar_name(title: str) -> bool:
-            return self.title_document(title, mentions, years, among, beside) is not None
+            return document(title) is not None or self._cited_title(title, query)
 
         # a title of generic words beside a year and no stored body ("《人工智能安全治理框架》（2024年）"): one text
         missing, held = check_titles(query, index.corpus_text, index.statement_names, similar_name,
                                      pinned=bool(years) and not (mentions.authors or mentions.documents
                                                                  - mentions.by_place), authors=index.folded_authors)
-        return missing + index.catalog.absent_years(years, mentions), held
+        # a year written beside a 《title》 that is no stored document's is that title's (1988年《隐私法》), not a
+        # year of the bodies the question names
+        own = {y for title in ZH_TITLE.findall(query) if (beside_title := years_beside(query, title))
+               and document(title.strip()) is None for y in beside_title}
+        return missing + index.catalog.absent_years(years - own, mentions), held
+
+    def _cited_title(self, title: str, query: str) -> bool:
+        """Does the question ask how stored texts cite a text they do cite (哪些原则提到了《通用数据保护条例》)?
+        Its Chinese title then translates one of the titles the stored texts cite (``cited_title_match``), as the
+        English title would be found in them word for word."""
+        bar, cited = self.tuning.cited_title_match, self.index.cited_titles
+        if bar is None or not cited or not asks_about_citing(query):
+            return False
+        return self.index.names.translation(title, cited)[0] >= bar
 
     def _finish(self, query: str, vectors: QueryVectors, passages: list[Passage], method: str, signals: Signals,
                 mentions: Mentions | None = None, years: set[int] | None = None) -> SearchResult:

@@ -43,6 +43,7 @@ from assistant.index.base import Store
 from assistant.index.rows import StoredPassage, statement_countries, text_for_embedding
 from assistant.retrieval.catalog import Catalog
 from assistant.retrieval.corpus_text import CorpusText
+from assistant.retrieval.coverage import cited_titles
 from assistant.retrieval.document_names import DocumentNames
 from assistant.retrieval.facets import RowFacets
 from assistant.retrieval.lexical import LexicalIndex, tokenize
@@ -54,8 +55,8 @@ from core.text import fold_for_names
 
 SAMPLE_SIZE = 1000  # stored vectors per view to z-score against: enough for a mean and a spread
 DIRNAME = "retrieval-index"
-FORMAT = 8  # 2: facets.npy; 3: vectors.npy; 4: corpus_text.txt.words.npy; 5: second_vectors.npy; 6: capitals;
-# 7: countries in the corpus text; 8: the catalog's organisations by country
+FORMAT = 9  # 2: facets.npy; 3: vectors.npy; 4: corpus_text.txt.words.npy; 5: second_vectors.npy; 6: capitals;
+# 7: countries in the corpus text; 8: the catalog's organisations by country; 9: the titles the texts cite
 # a word in capitals as stored texts write it ("OECD", "G20", "NIST"): the corpus text is case-folded, where "RAND"
 # would match a typo's "rand"
 _CAPITALS = re.compile(r"(?<![\w\-])[A-Z][A-Z0-9&]*[A-Z0-9](?![\w])")
@@ -92,6 +93,7 @@ class StoreSnapshot:
         self.catalog = Catalog.from_dict(meta["catalog"])
         self.statement_names: list[str] = meta["statement_names"]
         self.capitals: frozenset[str] = frozenset(meta["capitals"])
+        self.cited_titles: list[str] = meta["cited_titles"]
         self.names = NameVectors(store, [(d, label) for d, label in meta["pairs"]])
         # z-score references: a seeded random sample across the whole store, not its first rows
         rng = random.Random(len(self.ids))
@@ -277,6 +279,8 @@ def _build(store: Store, folder: Path | None, stamp: str | None) -> Loaded:
         "facets": facets.names,
         # the words in capitals of the stored texts and names, in their case (unmentioned.py)
         "capitals": sorted({w for text in [*names, *(row.text for row in rows)] for w in _CAPITALS.findall(text)}),
+        # the titles the stored texts cite, other than stored documents' ("Universal Declaration of Human Rights")
+        "cited_titles": [t for t in cited_titles(row.text for row in rows) if t not in catalog.documents],
     }
     # vectors only where they are persisted: otherwise a server's client would hold every vector in memory
     # (537 MB at 150k passages) that the server already holds, and read them all over HTTP in each process

@@ -198,6 +198,14 @@ def unmentioned(question: str, corpus_text: Text, stored_name_words: Collection[
             found.append(name)
     # a person named in Chinese without an interpunct, asked what they said or wrote (李开复在《…》里): the same
     for name in chinese_person_names(question):
-        if fold(name) not in corpus_text and not any(name in other for other in found):
+        if (fold(name) not in corpus_text and not any(name in other for other in found)
+                and not _glossed_as_stored(question, name, corpus_text)):
             found.append(name)
     return found
+
+
+def _glossed_as_stored(question: str, name: str, corpus_text: Text) -> bool:
+    """Is the Chinese ``name`` glossed in brackets by a Latin spelling the stored texts use (毛利人（te ao
+    Māori）, 辛顿（Hinton）)?  The gloss says who or what it is in the texts' own language."""
+    gloss = re.search(rf"{re.escape(name)}\s*[（(]\s*([^）)]+)[）)]", question)
+    return gloss is not None and has_phrase(fold(gloss.group(1).strip()), corpus_text)

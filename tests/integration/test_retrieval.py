@@ -792,6 +792,20 @@ def test_a_place_inside_a_chinese_title_pins_it_to_no_body(seeded_store):
     assert not held.abstain, held.reason
 
 
+def test_a_chinese_title_the_stored_texts_cite_is_held(seeded_store):
+    """Asked how stored texts cite 《通用数据保护条例》, the store holds what is asked: its texts cite the General
+    Data Protection Regulation, as an English question finds word for word (``cited_title_match``).  Asked what
+    a law says that no stored text cites, or with the check off, it is a text the store lacks; a year beside a
+    cited title (1988年《隐私法》) is the title's, not a year of the bodies the question names."""
+    retriever = seeded_store.charter.retriever
+    question = "哪些人工智能原则提到了《通用数据保护条例》？"
+    assert not retriever.search(question).abstain
+    assert not retriever.search("澳大利亚的人工智能伦理框架讨论稿如何提及1988年《隐私法》？").abstain
+    assert retriever.search("《数据安全法》对数据分类分级有什么要求？").abstain
+    with tuned(retriever, cited_title_match=None):
+        assert retriever.search(question).abstain
+
+
 @pytest.mark.parametrize("question", ["家用无人机能装枪吗？", "算法推荐会不会让人的生活方式变得单一？"])
 def test_a_short_chinese_question_meets_lower_bars(seeded_store, question):
     """A short Chinese question on a stored subject is a translation away from the English statements that

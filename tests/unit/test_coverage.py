@@ -355,3 +355,32 @@ def test_a_lower_case_law_is_missing_only_by_a_word_the_corpus_never_uses():
     assert missing_titles("should firms state their policy under financial reporting law?", corpus, NAMES) == []
     assert missing_titles("is there a data protection law mentioned?", corpus, NAMES) == []
     assert missing_titles("can firms keep algorithms secret under state law?", corpus + " state", NAMES) == []
+
+
+def test_titles_the_stored_texts_cite():
+    """A title a stored text cites is found with its count, most cited first; "This Declaration" is none."""
+    from assistant.retrieval.coverage import cited_titles
+
+    texts = ["Respect the Universal Declaration of Human Rights and the Zorblax Data Act.",
+             "As the Universal Declaration of Human Rights says, and This Declaration repeats.",
+             "No title here."]
+    assert cited_titles(texts) == ["Universal Declaration of Human Rights", "Zorblax Data Act"]
+
+
+@pytest.mark.parametrize("question, citing", [
+    ("哪些原则提到了《通用数据保护条例》？", True),
+    ("Unity 的原则如何引用《世界人权宣言》？", True),
+    ("《个人信息保护法》对自动化决策有什么规定？", False),  # asks what the law says, not how texts cite it
+])
+def test_a_question_about_citing_a_text(question, citing):
+    from assistant.retrieval.coverage import asks_about_citing
+
+    assert asks_about_citing(question) is citing
+
+
+def test_a_year_beside_a_title_is_the_titles():
+    from assistant.retrieval.coverage import years_beside
+
+    assert years_beside("框架如何提及1988年《隐私法》？", "隐私法") == {1988}
+    assert years_beside("《人工智能安全治理框架》（2024年）有哪些内容", "人工智能安全治理框架") == {2024}
+    assert years_beside("2019年，谷歌在《人工智能原则》里说了什么", "人工智能原则") == set()  # the sentence's year

@@ -7,6 +7,7 @@ import pytest
 from assistant.retrieval.abstain import absent_reason
 from assistant.retrieval.corpus_text import CorpusText
 from assistant.retrieval.unmentioned import name_words, unmentioned
+from core.text import fold_for_names
 
 CORPUS = ("oecd recommendation of the council on artificial intelligence\n"
           "asilomar ai principles: an arms race in lethal autonomous weapons should be avoided.\n"
@@ -201,3 +202,11 @@ def test_a_title_right_after_an_unmentioned_person_is_that_persons_text():
     assert not written_by("李开复认为中国在人工智能方面如何？另外《北京共识》怎么说？", "北京共识", ["李开复"])
     assert not written_by("MAS FEAT principles: can customers challenge decisions?", "FEAT principles", ["MAS"])
     assert not written_by("赞比亚《人工智能战略》", "人工智能战略", ["赞比亚 (Zambia)"])
+
+
+def test_a_chinese_name_glossed_by_a_stored_spelling_is_mentioned():
+    """毛利人（te ao Māori）: the bracketed Latin spelling is what the stored texts write."""
+    text = CorpusText.from_str(fold_for_names("New Zealand principles that reflect te ao Māori perspectives"))
+    question = "新西兰的原则如何体现毛利人（te ao Māori）视角？"
+    assert unmentioned(question, text, NAME_WORDS) == []
+    assert unmentioned("新西兰的原则如何体现毛利人（Zorblaxi）视角？", text, NAME_WORDS) == ["毛利人"]
