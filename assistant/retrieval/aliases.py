@@ -77,17 +77,21 @@ PLACES: dict[str, tuple[str, ...]] = {
 
 
 def place_mentions(text: str) -> set[str]:
-    """Canonical place names that ``text`` mentions in any of their spellings."""
+    """Canonical place names that ``text`` mentions in any of their spellings (a Chinese one where one of jieba's
+    words starts: 中国 in 中国的…, not in 发展中国家, "developing countries")."""
     import re
 
     found: set[str] = set()
     low = text.lower()
+    bounds: set[int] | None = None
     for canonical, others in PLACES.items():
         for name in (canonical, *others):
             if has_cjk(name):
                 if name in text:
-                    found.add(canonical)
-                    break
+                    bounds = _word_bounds(text) if bounds is None else bounds
+                    if any(m.start() in bounds for m in re.finditer(re.escape(name), text)):
+                        found.add(canonical)
+                        break
             # the substring test first: most places are absent, and it spares their regex (~1.7 ms a question)
             elif (name in text if name.isupper() else name.lower() in low) and re.search(
                     rf"(?<![\w.]){re.escape(name)}(?![\w])", text, flags=0 if name.isupper() else re.IGNORECASE):
