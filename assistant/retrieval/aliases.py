@@ -235,11 +235,16 @@ BODIES: dict[str, tuple[str, ...]] = {
 }
 
 
+def _longest(names: list[str]) -> list[str]:
+    """The names not inside another of them (国家网信办, not also 网信办), in their order."""
+    return [name for name in names if not any(name != other and name in other for other in names)]
+
+
 def body_mentions(text: str) -> dict[str, tuple[str, ...]]:
     """The Chinese names of ``BODIES`` that ``text`` uses (the longest where one holds another: 国家网信办, not
     also 网信办), each with its English spellings."""
     found = [name for name in BODIES if name in text]
-    return {name: BODIES[name] for name in found if not any(name != other and name in other for other in found)}
+    return {name: BODIES[name] for name in _longest(found)}
 
 
 @lru_cache(maxsize=1)
@@ -261,8 +266,7 @@ def stored_body_mentions(text: str) -> set[str]:
     ``BODIES`` gives spellings to look for among any store's names; these are the default corpus's own."""
     table = _stored_bodies_in_chinese()
     found = [name for name in table if name in text]
-    return {author for name in found if not any(name != other and name in other for other in found)
-            for author in table[name]}
+    return {author for name in _longest(found) for author in table[name]}
 
 
 # Chinese names of countries that are also ordinary words: 中非 is as often "China-Africa" (中非合作) as the Central
@@ -323,7 +327,7 @@ def country_mentions(text: str) -> dict[str, tuple[str, ...]]:
         bounds = _word_bounds(text) if bounds is None else bounds
         if any(m.start() in bounds and m.end() in bounds for m in re.finditer(re.escape(name), text)):
             found[name] = spellings
-    return {name: s for name, s in found.items() if not any(name != other and name in other for other in found)}
+    return {name: found[name] for name in _longest(list(found))}
 
 
 # a foreign person's name as Chinese writes it, its parts joined by an interpunct: 杰弗里·辛顿 (Geoffrey Hinton)
